@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: featuremaps (the command) -> FeatureMaps (the pipeline)
+// -> {ImageCodecs, FilterBanks -> ConvEngine}. Only ImageCodecs (through CImageShims) touches C.
+let package = Package(
+  name: "featuremaps",
+  products: [
+    .executable(name: "featuremaps", targets: ["featuremaps"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CLibJPEG", pkgConfig: "libjpeg",
+      providers: [.apt(["libjpeg-dev"])]),
+    .systemLibrary(
+      name: "CLibPNG", pkgConfig: "libpng",
+      providers: [.apt(["libpng-dev"])]),
+    .target(
+      name: "CImageShims", dependencies: ["CLibJPEG", "CLibPNG"],
+      cSettings: [.unsafeFlags(["-O2"])]),
+    .target(name: "ImageCodecs", dependencies: ["CImageShims"]),
+    .target(name: "ConvEngine"),
+    .target(name: "FilterBanks", dependencies: ["ConvEngine"]),
+    .target(name: "FeatureMaps", dependencies: ["ImageCodecs", "FilterBanks", "ConvEngine"]),
+    .executableTarget(
+      name: "featuremaps",
+      dependencies: ["FeatureMaps", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"], resources: [.copy("Corpus")]),
+    .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "FilterBanks"]),
+    .testTarget(name: "FeatureMapsTests", dependencies: ["FeatureMaps"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

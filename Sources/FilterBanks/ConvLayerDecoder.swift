@@ -1,0 +1,196 @@
+import ConvEngine
+
+/// Decodes and validates one conv layer: its options and every filter's kernels.
+struct ConvLayerDecoder {
+  let bank: BankDecoder
+  let json: JSONValue
+  let path: String
+  let inputChannels: [String]
+
+  func at(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+  func decode() throws(BankError) -> BankLayer {
+    let stride = try bank.pair(json["stride"], at("stride"), default: Pair(1), range: 1...BankLimits.maximumStrideOrDilation)
+    let dilation = try bank.pair(json["dilation"], at("dilation"), default: Pair(1), range: 1...BankLimits.maximumStrideOrDilation)
+    let groups = try json["groups"].map { (v) throws(BankError) in try bank.integer(v, at("groups"), range: 1...BankLimits.maximumFilters) } ?? 1
+    let padding = try paddingRule()
+    let paddingMode = try self.paddingMode()
+    let activation = try self.activation()
+    var flip = false
+    if let value = json["flip"] {
+      guard case .bool(let b) = value else { throw bank.fail(at("flip"), "expected true or false, got \(value.kindName)") }
+      flip = b
+    }
+
+    guard let filtersJSON = json["filters"] else { throw bank.fail(at("filters"), "missing; a conv layer needs filters") }
+    let filterValues = try bank.array(filtersJSON, at("filters"))
+    if filterValues.isEmpty { throw bank.fail(at("filters"), "a conv layer needs at least one filter") }
+    if filterValues.count > BankLimits.maximumFilters {
+      throw bank.fail(at("filters"), "\(filterValues.count) filters, over the limit of \(BankLimits.maximumFilters)")
+    }
+    let channelCount = inputChannels.count
+    if channelCount % groups != 0 || filterValues.count % groups != 0 {
+      throw bank.fail(at("groups"), "groups = \(groups) must divide both the \(channelCount) input channels and the \(filterValues.count) filters")
+    }
+
+    var shape: KernelShape?
+    var names: [String] = []
+    var weights: [Float] = []
+    var biases: [Float] = []
+    let filtersPerGroup = filterValues.count / groups
+    let channelsPerGroup = channelCount / groups
+    for (f, filter) in filterValues.enumerated() {
+      let filterPath = "\(at("filters"))[\(f)]"
+      guard case .object(let members) = filter else { throw bank.fail(filterPath, "expected a filter object, got \(filter.kindName)") }
+      try bank.onlyKnownKeys(members, ["name", "bias", "kernels", "weights", "comment"], filterPath)
+      let name = try filterName(filter["name"], filterPath, existing: names)
+      names.append(name)
+      biases.append(try filter["bias"].map { (v) throws(BankError) in try bank.number(v, "\(filterPath).bias") } ?? 0)
+      let group = f / filtersPerGroup
+      let channels = Array(inputChannels[group * channelsPerGroup..<(group + 1) * channelsPerGroup])
+      weights += try kernels(of: filter, filterPath, channels: channels, shape: &shape)
+      if weights.count > BankLimits.maximumWeights {
+        throw bank.fail(filterPath, "the layer has more than \(BankLimits.maximumWeights) weights, over the limit")
+      }
+    }
+    let kernel = Pair(shape!.rows, shape!.columns)
+    let conv = ConvLayer(
+      inputChannels: channelCount, filterCount: filterValues.count, kernel: kernel, weights: weights, bias: biases,
+      stride: stride, dilation: dilation, groups: groups, padding: padding, paddingMode: paddingMode,
+      activation: activation, flip: flip)
+    return BankLayer(layer: .conv(conv), outputNames: names, path: path)
+  }
+
+  // MARK: - Options
+
+  func paddingRule() throws(BankError) -> PaddingRule {
+    guard let value = json["padding"] else { return .fixed(.none) }
+    if case .string(let word) = value {
+      switch word {
+      case "same": return .same
+      case "valid": return .fixed(.none)
+      default: throw bank.fail(at("padding"), "expected \"same\", \"valid\", a whole number, [py, px] or [top, left, bottom, right], got \"\(word)\"")
+      }
+    }
+    return .fixed(try bank.fixedPadding(value, at("padding")))
+  }
+
+  func paddingMode() throws(BankError) -> PaddingMode {
+    guard let value = json["padding_mode"] else { return .zeros }
+    let word = try bank.string(value, at("padding_mode"))
+    guard let mode = PaddingMode(rawValue: word) else {
+      throw bank.fail(at("padding_mode"), "unknown mode \"\(word)\"; expected one of \(PaddingMode.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return mode
+  }
+
+  func activation() throws(BankError) -> Activation {
+    let word = try json["activation"].map { (v) throws(BankError) in try bank.string(v, at("activation")) } ?? "none"
+    let slope = try json["negative_slope"].map { (v) throws(BankError) in try bank.number(v, at("negative_slope")) }
+    if slope != nil && word != "leaky_relu" {
+      throw bank.fail(at("negative_slope"), "only used with \"activation\": \"leaky_relu\"")
+    }
+    switch word {
+    case "none": return .none
+    case "relu": return .relu
+    case "relu6": return .relu6
+    case "leaky_relu": return .leakyReLU(negativeSlope: slope ?? 0.01)
+    case "sigmoid": return .sigmoid
+    case "tanh": return .tanh
+    default:
+      throw bank.fail(at("activation"), "unknown activation \"\(word)\"; expected none, relu, relu6, leaky_relu, sigmoid or tanh")
+    }
+  }
+
+  // MARK: - Filters
+
+  func filterName(_ value: JSONValue?, _ filterPath: String, existing: [String]) throws(BankError) -> String {
+    guard let value else { throw bank.fail("\(filterPath).name", "missing; every filter needs a name (it names the map's file)") }
+    let name = try bank.string(value, "\(filterPath).name")
+    if name.isEmpty { throw bank.fail("\(filterPath).name", "must not be empty") }
+    if name.count > BankLimits.maximumNameLength {
+      throw bank.fail("\(filterPath).name", "longer than \(BankLimits.maximumNameLength) characters")
+    }
+    if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+      throw bank.fail("\(filterPath).name", "must not contain control characters")
+    }
+    if let other = existing.firstIndex(where: { $0.lowercased() == name.lowercased() }) {
+      throw bank.fail("\(filterPath).name", "\"\(name)\" is already the name of filter \(other) (names must differ, ignoring case)")
+    }
+    return name
+  }
+
+  struct KernelShape {
+    var rows: Int
+    var columns: Int
+    /// Where the shape was first seen, for messages.
+    var path: String
+  }
+
+  /// The filter's kernels, in input-channel order, flattened to (C / groups, KH, KW).
+  func kernels(of filter: JSONValue, _ filterPath: String, channels: [String], shape: inout KernelShape?) throws(BankError) -> [Float] {
+    switch (filter["kernels"], filter["weights"]) {
+    case (nil, nil):
+      throw bank.fail(filterPath, "needs \"kernels\" (one per input channel, by name) or \"weights\" ([channels][rows][columns])")
+    case (.some, .some):
+      throw bank.fail(filterPath, "has both \"kernels\" and \"weights\"; use one")
+    case (.some(let kernels), nil):
+      let kernelsPath = "\(filterPath).kernels"
+      guard case .object(let members) = kernels else { throw bank.fail(kernelsPath, "expected an object keyed by input channel, got \(kernels.kindName)") }
+      let expected = channels.map { "\"\($0)\"" }.joined(separator: ", ")
+      for member in members where !channels.contains(member.key) {
+        throw bank.fail("\(kernelsPath).\(member.key)", "not an input channel of this filter; expected kernels for \(expected)")
+      }
+      var result: [Float] = []
+      for channel in channels {
+        guard let kernel = kernels[channel] else {
+          throw bank.fail(kernelsPath, "missing the kernel for input channel \"\(channel)\"; expected kernels for \(expected)")
+        }
+        result += try matrix(kernel, "\(kernelsPath).\(channel)", shape: &shape)
+      }
+      return result
+    case (nil, .some(let weights)):
+      let weightsPath = "\(filterPath).weights"
+      let planes = try bank.array(weights, weightsPath)
+      guard planes.count == channels.count, planes.allSatisfy({ if case .array = $0 { return true } else { return false } }) else {
+        throw bank.fail(weightsPath, "expected \(channels.count) kernels ([in_channels / groups][rows][columns], one per input channel \(channels.joined(separator: ", "))), got \(planes.count == channels.count ? "a wrong depth" : "\(planes.count)")")
+      }
+      var result: [Float] = []
+      for (c, plane) in planes.enumerated() { result += try matrix(plane, "\(weightsPath)[\(c)]", shape: &shape) }
+      return result
+    }
+  }
+
+  /// One kernel: rows of numbers, all kernels of a layer the same shape.
+  func matrix(_ json: JSONValue, _ path: String, shape: inout KernelShape?) throws(BankError) -> [Float] {
+    let rows = try bank.array(json, path)
+    var values: [Float] = []
+    var firstRowLength: Int?
+    for (r, row) in rows.enumerated() {
+      guard case .array(let items) = row else {
+        throw bank.fail("\(path)[\(r)]", "expected a row of numbers, got \(row.kindName)")
+      }
+      if let expected = shape, items.count != expected.columns {
+        throw bank.fail(path, "expected \(expected.rows) rows of \(expected.columns) numbers (like \(expected.path)), got a row of \(items.count)")
+      }
+      if let first = firstRowLength, items.count != first {
+        throw bank.fail(path, "ragged kernel: row 0 has \(first) numbers, row \(r) has \(items.count)")
+      }
+      firstRowLength = items.count
+      for (i, item) in items.enumerated() { values.append(try bank.number(item, "\(path)[\(r)][\(i)]")) }
+    }
+    let columns = firstRowLength ?? 0
+    if rows.isEmpty || columns == 0 { throw bank.fail(path, "a kernel needs at least one row of at least one number") }
+    if rows.count > BankLimits.maximumKernelSide || columns > BankLimits.maximumKernelSide {
+      throw bank.fail(path, "a \(rows.count)x\(columns) kernel is over the limit of \(BankLimits.maximumKernelSide) per side")
+    }
+    if let expected = shape {
+      if rows.count != expected.rows {
+        throw bank.fail(path, "expected \(expected.rows) rows of \(expected.columns) numbers (like \(expected.path)), got \(rows.count) rows")
+      }
+    } else {
+      shape = KernelShape(rows: rows.count, columns: columns, path: path)
+    }
+    return values
+  }
+}
