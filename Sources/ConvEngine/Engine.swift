@@ -139,8 +139,8 @@ public struct Engine: Sendable {
     return result
   }
 
-  /// Runs `body(0..<count)` on up to `threads` threads.
-  static func parallel(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+  /// Runs `body(i)` for every i in 0..<count, on several threads unless `threads` is 1.
+  public static func parallel(_ count: Int, threads: Int, _ body: (Int) -> Void) {
     if threads <= 1 || count <= 1 {
       for i in 0..<count { body(i) }
     } else {
@@ -192,3 +192,4 @@ enum Padder {
     return padded
   }
 }
+

@@ -1,0 +1,98 @@
+import ConvEngine
+
+/// Minimum, maximum, mean and standard deviation of a map, over all its pixels or only those whose
+/// receptive field lies inside the picture (padding left out).
+public struct MapStatistics: Sendable, Equatable {
+  public var minimum: Double
+  public var maximum: Double
+  public var mean: Double
+  public var standardDeviation: Double
+  public var count: Int
+
+  /// Statistics of `values` (one map, `width` per row) over `rows` x `columns`.
+  public static func of(_ values: UnsafeBufferPointer<Float>, width: Int, rows: Range<Int>, columns: Range<Int>) -> MapStatistics {
+    var low = Float.infinity
+    var high = -Float.infinity
+    var sum = 0.0
+    var squares = 0.0
+    for y in rows {
+      var rowSum: Float = 0
+      var rowSquares: Float = 0
+      let row = values.baseAddress! + y * width
+      for x in columns {
+        let v = row[x]
+        low = min(low, v)
+        high = max(high, v)
+        rowSum += v
+        rowSquares += v * v
+      }
+      sum += Double(rowSum)
+      squares += Double(rowSquares)
+    }
+    let count = rows.count * columns.count
+    guard count > 0 else { return MapStatistics(minimum: 0, maximum: 0, mean: 0, standardDeviation: 0, count: 0) }
+    let mean = sum / Double(count)
+    let variance = max(0, squares / Double(count) - mean * mean)
+    return MapStatistics(minimum: Double(low), maximum: Double(high), mean: mean, standardDeviation: variance.squareRoot(), count: count)
+  }
+
+  /// The statistics of several maps taken together.
+  public static func combined(_ parts: [MapStatistics]) -> MapStatistics {
+    let count = parts.reduce(0) { $0 + $1.count }
+    guard count > 0 else { return MapStatistics(minimum: 0, maximum: 0, mean: 0, standardDeviation: 0, count: 0) }
+    let mean = parts.reduce(0.0) { $0 + $1.mean * Double($1.count) } / Double(count)
+    let squares = parts.reduce(0.0) { $0 + ($1.standardDeviation * $1.standardDeviation + $1.mean * $1.mean) * Double($1.count) }
+    return MapStatistics(
+      minimum: parts.map(\.minimum).min()!, maximum: parts.map(\.maximum).max()!, mean: mean,
+      standardDeviation: max(0, squares / Double(count) - mean * mean).squareRoot(), count: count)
+  }
+}
+
+/// A histogram of map values over [low, high] in 65,536 bins: percentiles from it are exact to within
+/// (high - low) / 65536, finer than a 16-bit gray step of the resulting mapping.
+public struct ValueHistogram: Sendable {
+  public static let binCount = 65536
+  public let low: Double
+  public let high: Double
+  public private(set) var bins: [Int]
+  public private(set) var total = 0
+
+  public init(low: Double, high: Double) {
+    self.low = low
+    self.high = high
+    bins = [Int](repeating: 0, count: Self.binCount)
+  }
+
+  public mutating func add(_ values: UnsafeBufferPointer<Float>, width: Int, rows: Range<Int>, columns: Range<Int>) {
+    let span = high - low
+    let factor = span > 0 ? Double(Self.binCount) / span : 0
+    for y in rows {
+      for x in columns {
+        let bin = Int((Double(values[y * width + x]) - low) * factor)
+        bins[min(max(bin, 0), Self.binCount - 1)] += 1
+      }
+    }
+    total += rows.count * columns.count
+  }
+
+  public mutating func merge(_ other: ValueHistogram) {
+    for i in 0..<Self.binCount { bins[i] += other.bins[i] }
+    total += other.total
+  }
+
+  /// The value below which `percent` percent of the values lie.
+  public func percentile(_ percent: Double) -> Double {
+    guard total > 0, high > low else { return low }
+    let target = Double(total) * percent / 100
+    var seen = 0
+    let width = (high - low) / Double(Self.binCount)
+    for (i, count) in bins.enumerated() {
+      if Double(seen + count) >= target && count > 0 {
+        let inside = (target - Double(seen)) / Double(count)
+        return low + (Double(i) + min(max(inside, 0), 1)) * width
+      }
+      seen += count
+    }
+    return high
+  }
+}

@@ -1,0 +1,110 @@
+/// How a map's values become gray levels. Every mode is an affine mapping
+/// `value = offset + scale * gray` (of |value| for `abs`), recorded in the manifest and the PNG.
+public enum NormalizeMode: Sendable, Equatable, CustomStringConvertible {
+  /// Signed maps: zero is middle gray and the largest magnitude black or white. Maps without negative
+  /// values: zero is black and the maximum white.
+  case auto
+  /// Always signed: zero is middle gray.
+  case symmetric
+  /// The minimum is black, the maximum white.
+  case minmax
+  /// |value|: zero is black, the largest magnitude white.
+  case abs
+  /// A fixed range: `low` is black, `high` white, values outside clipped.
+  case range(low: Double, high: Double)
+  /// Robust min-max: clip to the P-th and (100 - P)-th percentiles.
+  case percentile(Double)
+
+  /// Reads `auto`, `symmetric`, `minmax`, `abs`, `range:LO,HI` or `percentile:P`.
+  public init?(argument: String) {
+    switch argument {
+    case "auto": self = .auto
+    case "symmetric": self = .symmetric
+    case "minmax": self = .minmax
+    case "abs": self = .abs
+    default:
+      if argument.hasPrefix("range:") {
+        let parts = argument.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count == 2, let low = Double(parts[0]), let high = Double(parts[1]), low.isFinite, high.isFinite,
+          low < high
+        else { return nil }
+        self = .range(low: low, high: high)
+      } else if argument.hasPrefix("percentile:") {
+        guard let p = Double(argument.dropFirst(11)), p >= 0, p < 50 else { return nil }
+        self = .percentile(p)
+      } else {
+        return nil
+      }
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .auto: return "auto"
+    case .symmetric: return "symmetric"
+    case .minmax: return "minmax"
+    case .abs: return "abs"
+    case .range(let low, let high): return "range:\(JSONNumber.text(low)),\(JSONNumber.text(high))"
+    case .percentile(let p): return "percentile:\(JSONNumber.text(p))"
+    }
+  }
+
+  var needsHistogram: Bool { if case .percentile = self { return true } else { return false } }
+}
+
+/// One mapping from values to gray levels 0...maximumGray.
+public struct GrayMapping: Sendable, Equatable {
+  public var offset: Double
+  public var scale: Double
+  /// Map |value| instead of value (the `abs` mode).
+  public var ofMagnitude: Bool
+  public var maximumGray: Int
+  /// The mode that chose this mapping, as the user wrote it, with `auto` resolved (e.g. "auto (signed)").
+  public var modeName: String
+
+  /// The gray level for `value`, clipped to 0...maximumGray.
+  @inline(__always)
+  public func gray(_ value: Float) -> Int {
+    let v = ofMagnitude ? Swift.abs(Double(value)) : Double(value)
+    guard scale > 0 else { return 0 }
+    let g = ((v - offset) / scale).rounded()
+    if g.isNaN { return 0 }
+    return Int(min(max(g, 0), Double(maximumGray)))
+  }
+
+  /// Chooses the mapping for maps with statistics `stats`; `percentiles` gives the clip bounds for
+  /// `.percentile` (nil otherwise).
+  public static func choose(_ mode: NormalizeMode, stats: MapStatistics, percentiles: (Double, Double)?,
+                            maximumGray: Int) -> GrayMapping {
+    let levels = Double(maximumGray)
+    let magnitude = max(Swift.abs(stats.minimum), Swift.abs(stats.maximum))
+    func signed(_ name: String) -> GrayMapping {
+      GrayMapping(offset: -magnitude, scale: 2 * magnitude / levels, ofMagnitude: false, maximumGray: maximumGray, modeName: name)
+    }
+    func linear(_ low: Double, _ high: Double, _ name: String) -> GrayMapping {
+      GrayMapping(offset: low, scale: max(0, high - low) / levels, ofMagnitude: false, maximumGray: maximumGray, modeName: name)
+    }
+    switch mode {
+    case .auto:
+      return stats.minimum < 0 ? signed("auto") : linear(0, stats.maximum, "auto")
+    case .symmetric:
+      return signed("symmetric")
+    case .minmax:
+      return linear(stats.minimum, stats.maximum, "minmax")
+    case .abs:
+      return GrayMapping(offset: 0, scale: magnitude / levels, ofMagnitude: true, maximumGray: maximumGray, modeName: "abs")
+    case .range(let low, let high):
+      return linear(low, high, mode.description)
+    case .percentile:
+      let (low, high) = percentiles ?? (stats.minimum, stats.maximum)
+      return linear(low, high, mode.description)
+    }
+  }
+}
+
+/// Numbers as the manifest writes them.
+enum JSONNumber {
+  static func text(_ value: Double) -> String {
+    value == value.rounded() && Swift.abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
+  }
+}

@@ -1,0 +1,178 @@
+import ArgumentParser
+import ConvEngine
+import FeatureMaps
+import FilterBanks
+import Foundation
+import ImageCodecs
+
+/// `featuremaps IMAGE... --bank BANK --out DIR`: the main job.
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Write one grayscale map per filter for each picture (the default command).",
+    discussion: """
+      Pictures (JPEG or PNG, recognised by content) and folders (walked recursively) go in; for each picture \
+      a folder OUT/NAME/ receives one file per map (00-sobel-x.png, ...) and a manifest.json written last. \
+      An earlier result for the same picture is overwritten.
+
+      Examples:
+        featuremaps photo.jpg --bank edges --out maps/
+        featuremaps photo.jpg --bank my-bank.json --out maps/ --normalize abs --scale shared
+        featuremaps photos/ more/*.png --bank gabor --out maps/ --jobs 2 --skip-existing
+        find photos -name '*.jpg' | featuremaps --files-from - --bank edges --out maps/ --log json
+        featuremaps photos/ --bank edges --out maps/ --shard 3/8      (the third of 8 machines)
+        featuremaps banks                                             (list the built-in banks)
+      """)
+
+  @Argument(help: ArgumentHelp("Pictures and folders of pictures.", valueName: "image"))
+  var images: [String] = []
+
+  @Option(help: ArgumentHelp("A bank file (JSON) or the name of a built-in bank (see 'featuremaps banks').", valueName: "bank"))
+  var bank: String
+
+  @Option(name: .long, help: ArgumentHelp("The folder that receives one sub-folder per picture.", valueName: "dir"))
+  var out: String
+
+  @Option(help: ArgumentHelp("png (8-bit), png16 (16-bit) or npy (raw Float32, NumPy).", valueName: "format"))
+  var format: String = "png"
+
+  @Option(help: ArgumentHelp(
+    "How values become gray: auto, symmetric, minmax, abs, range:LO,HI or percentile:P.", valueName: "mode"))
+  var normalize: String = "auto"
+
+  @Option(help: ArgumentHelp("per-map (each map its own mapping) or shared (one mapping for all maps of a picture).", valueName: "scope"))
+  var scale: String = "per-map"
+
+  @Option(name: .customLong("stats"), help: ArgumentHelp(
+    "Pixels the normalization looks at: interior (leave out those that padding reached) or all.", valueName: "region"))
+  var statistics: String = "interior"
+
+  @Flag(help: "Write every layer's maps into layer1/, layer2/, ... (default: the final layer's only).")
+  var allLayers = false
+
+  @Option(help: ArgumentHelp("zlib level 0-9 for PNG maps (1 is fast; 6 is libpng's default, smaller and slower).", valueName: "level"))
+  var pngLevel: Int = PNGCompression.fast.level
+
+  @Option(help: ArgumentHelp("PNG row filter: none, up or adaptive.", valueName: "filter"))
+  var pngFilter: String = PNGCompression.fast.filter.rawValue
+
+  @Option(help: ArgumentHelp("Refuse pictures with more pixels than this (checked on the header, before decoding).", valueName: "n"))
+  var maxPixels: Int = PictureDecoder.defaultMaximumPixels
+
+  @Flag(help: "Keep the stored orientation instead of applying the JPEG's EXIF orientation.")
+  var keepOrientation = false
+
+  @Flag(help: "Decode JPEGs that end early (libjpeg fills the rest with gray) instead of refusing them.")
+  var allowTruncated = false
+
+  @Option(help: ArgumentHelp("Pictures processed at the same time (default: the number of cores).", valueName: "n"))
+  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Flag(help: "Skip pictures whose output folder already has a manifest.json (a complete earlier result).")
+  var skipExisting = false
+
+  @Option(help: ArgumentHelp("Read more picture paths from FILE, one per line ('-' for standard input).", valueName: "file"))
+  var filesFrom: String?
+
+  @Option(help: ArgumentHelp("Process only the I-th of N deterministic parts of the pictures (1 <= I <= N).", valueName: "I/N"))
+  var shard: String?
+
+  @Flag(help: "Include hidden files and folders when walking folders.")
+  var hidden = false
+
+  @Option(help: ArgumentHelp("'json': one JSON line per picture on standard output.", valueName: "format"))
+  var log: String?
+
+  @Flag(name: .shortAndLong, help: "No progress line, no per-picture notes (errors are still printed).")
+  var quiet = false
+
+  func validate() throws {
+    if images.isEmpty && filesFrom == nil {
+      throw ValidationError("Give at least one picture or folder, or --files-from FILE.")
+    }
+    if OutputFormat(rawValue: format) == nil { throw ValidationError("--format must be png, png16 or npy, not '\(format)'.") }
+    if NormalizeMode(argument: normalize) == nil {
+      throw ValidationError("--normalize must be auto, symmetric, minmax, abs, range:LO,HI (LO < HI) or percentile:P (0 <= P < 50), not '\(normalize)'.")
+    }
+    if !["per-map", "shared"].contains(scale) { throw ValidationError("--scale must be per-map or shared, not '\(scale)'.") }
+    if StatisticsRegion(rawValue: statistics) == nil { throw ValidationError("--stats must be interior or all, not '\(statistics)'.") }
+    if !(0...9).contains(pngLevel) { throw ValidationError("--png-level must be between 0 and 9, not \(pngLevel).") }
+    if PNGCompression.Filter(rawValue: pngFilter) == nil { throw ValidationError("--png-filter must be none, up or adaptive, not '\(pngFilter)'.") }
+    if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1.") }
+    if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
+    if let shard, Shard(argument: shard) == nil { throw ValidationError("--shard must be I/N with 1 <= I <= N, e.g. 2/4, not '\(shard)'.") }
+    if let log, log != "json" { throw ValidationError("--log takes 'json', not '\(log)'.") }
+  }
+
+  func run() throws {
+    let loaded = try loadBank()
+
+    var inputs = images
+    if let filesFrom { inputs += try readList(filesFrom) }
+    var plan = InputPlanner(includeHidden: hidden).plan(inputs)
+    if let shard = shard.flatMap(Shard.init(argument:)) { plan.pictures = plan.pictures.filter(shard.contains) }
+
+    do {
+      try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    } catch {
+      FileHandleOutput.standardError("featuremaps: \(out): cannot create the output folder")
+      throw ExitCode(1)
+    }
+
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let workers = max(1, min(jobs, plan.pictures.count))
+    var options = RunOptions()
+    options.format = OutputFormat(rawValue: format)!
+    options.normalize = NormalizeMode(argument: normalize)!
+    options.sharedScale = scale == "shared"
+    options.statisticsRegion = StatisticsRegion(rawValue: statistics)!
+    options.allLayers = allLayers
+    options.compression = PNGCompression(level: pngLevel, filter: PNGCompression.Filter(rawValue: pngFilter)!)
+    options.decoder = PictureDecoder(maximumPixels: maxPixels, appliesOrientation: !keepOrientation, allowsTruncatedJPEG: allowTruncated)
+    options.threads = max(1, cores / workers)
+
+    var batch = BatchOptions()
+    batch.jobs = workers
+    batch.skipExisting = skipExisting
+    batch.logJSON = log == "json"
+    batch.quiet = quiet
+    batch.showProgress = isatty(STDERR_FILENO) != 0 && plan.pictures.count > 1
+
+    let interruption = Interruption()
+    interruption.install()
+    let runner = BatchRunner(processor: PictureProcessor(bank: loaded, options: options), outputRoot: out, options: batch)
+    let summary = runner.run(plan, interruption: interruption)
+
+    if !quiet {
+      var line = "featuremaps: \(summary.done) done (\(summary.mapsWritten) maps in \(out)), \(summary.skipped) skipped, \(summary.failed.count) failed"
+      if !summary.failed.isEmpty { line += ": " + summary.failed.joined(separator: ", ") }
+      if summary.interrupted { line += "; interrupted: rerun with --skip-existing to finish" }
+      FileHandleOutput.standardError(line)
+    }
+    if summary.interrupted { throw ExitCode(130) }
+    if !summary.failed.isEmpty { throw ExitCode(1) }
+  }
+
+  /// The bank, or exit status 2 with one line naming the file, the JSON path and the problem.
+  private func loadBank() throws -> LoadedBank {
+    switch Result(catching: { () throws(BankError) in try BankCatalog.load(bank) }) {
+    case .success(let loaded):
+      return loaded
+    case .failure(let error):
+      FileHandleOutput.standardError("featuremaps: \(error)")
+      throw ExitCode(2)
+    }
+  }
+
+  private func readList(_ source: String) throws -> [String] {
+    let text: String
+    if source == "-" {
+      text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    } else if let data = FileManager.default.contents(atPath: source) {
+      text = String(decoding: data, as: UTF8.self)
+    } else {
+      FileHandleOutput.standardError("featuremaps: \(source): cannot read the --files-from list")
+      throw ExitCode(2)
+    }
+    return text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+  }
+}
