@@ -28,7 +28,7 @@ let package = Package(
     .executableTarget(
       name: "featuremaps",
       dependencies: ["FeatureMaps", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-    .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"], resources: [.copy("Corpus")]),
+    .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"], exclude: ["Corpus"]),
     .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "FilterBanks"]),
     .testTarget(name: "FeatureMapsTests", dependencies: ["FeatureMaps"]),
   ],
