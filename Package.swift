@@ -29,7 +29,8 @@ let package = Package(
       name: "featuremaps",
       dependencies: ["FeatureMaps", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"], exclude: ["Corpus"]),
-    .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "FilterBanks"]),
+    .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"]),
+    .testTarget(name: "FilterBanksTests", dependencies: ["FilterBanks", "ConvEngine"]),
     .testTarget(name: "FeatureMapsTests", dependencies: ["FeatureMaps"]),
   ],
   swiftLanguageModes: [.v5]

@@ -1,0 +1,107 @@
+import XCTest
+
+@testable import ConvEngine
+
+/// The fast engine against the plain reference over every option, on small random cases.
+final class EngineAgainstReferenceTests: XCTestCase {
+  /// Float32 results agree with the Double reference to this, relative to the output's largest magnitude.
+  let tolerance: Float = 1e-5
+
+  func randomConv(_ rng: inout SeededRandom) -> (ConvLayer, Tensor) {
+    let groupsChoices = [1, 1, 1, 2, 3, 4]
+    var groups = groupsChoices.randomElement(using: &rng)!
+    let channelsPerGroup = Int.random(in: 1...4, using: &rng)
+    if groups * channelsPerGroup > 8 { groups = 1 }
+    let channels = groups * channelsPerGroup
+    let filters = groups * Int.random(in: 1...3, using: &rng)
+    let kernel = Pair(Int.random(in: 1...7, using: &rng), Int.random(in: 1...7, using: &rng))
+    let stride = Pair(Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng))
+    let dilation = Pair(Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng))
+    // Odd sizes, 1xN and Nx1 included.
+    let height = [1, 2, 5, 9, 13, 17].randomElement(using: &rng)!
+    let width = [1, 3, 4, 11, 16, 23].randomElement(using: &rng)!
+    let padding: PaddingRule
+    switch Int.random(in: 0...3, using: &rng) {
+    case 0: padding = .same
+    case 1: padding = .fixed(.none)
+    case 2:
+      let p = Int.random(in: 0...3, using: &rng)
+      padding = .fixed(Padding(top: p, left: p, bottom: p, right: p))
+    default:
+      padding = .fixed(Padding(top: Int.random(in: 0...3, using: &rng), left: Int.random(in: 0...3, using: &rng),
+                               bottom: Int.random(in: 0...3, using: &rng), right: Int.random(in: 0...3, using: &rng)))
+    }
+    let activations: [Activation] = [.none, .relu, .relu6, .leakyReLU(negativeSlope: 0.2), .sigmoid, .tanh]
+    let conv = ConvLayer(
+      inputChannels: channels, filterCount: filters, kernel: kernel,
+      weights: rng.floats(filters * channelsPerGroup * kernel.y * kernel.x), bias: rng.floats(filters),
+      stride: stride, dilation: dilation, groups: groups, padding: padding,
+      paddingMode: PaddingMode.allCases.randomElement(using: &rng)!,
+      activation: activations.randomElement(using: &rng)!, flip: Bool.random(using: &rng))
+    return (conv, Tensor.random(channels: channels, height: height, width: width, &rng))
+  }
+
+  func assertClose(_ fast: Tensor, _ reference: Tensor, _ what: @autoclosure () -> String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual([fast.channels, fast.height, fast.width], [reference.channels, reference.height, reference.width], what(), file: file, line: line)
+    guard fast.values.count == reference.values.count else { return }
+    let scale = max(reference.values.map(abs).max() ?? 0, 1e-30)
+    for i in reference.values.indices where abs(fast.values[i] - reference.values[i]) > tolerance * scale {
+      XCTFail("\(what()): first difference at index \(i): engine \(fast.values[i]), reference \(reference.values[i])", file: file, line: line)
+      return
+    }
+  }
+
+  func testConvMatchesReferenceOverEveryOption() {
+    var checked = 0
+    var refused = 0
+    for seed in UInt64(1)...3000 {
+      var rng = SeededRandom(seed: seed)
+      let (conv, input) = randomConv(&rng)
+      let threads = seed % 2 == 0 ? 1 : 2
+      let reference: Tensor
+      do {
+        reference = try ReferenceEngine.apply(conv, to: input)
+      } catch {
+        refused += 1
+        XCTAssertThrowsError(try Engine(threads: threads).apply(conv, to: input), "seed \(seed)") { engineError in
+          XCTAssertEqual(engineError as? ShapeError, error, "seed \(seed)")
+        }
+        continue
+      }
+      let fast = try! Engine(threads: threads).apply(conv, to: input)
+      assertClose(fast, reference, "seed \(seed): \(conv.kernel) stride \(conv.stride) dilation \(conv.dilation) groups \(conv.groups) \(conv.padding) \(conv.paddingMode) input \(input.channels)x\(input.height)x\(input.width)")
+      checked += 1
+    }
+    XCTAssertGreaterThan(checked, 1200, "too few cases fit their input")
+    XCTAssertGreaterThan(refused, 10, "the refusals were not exercised")
+  }
+
+  func testPoolingMatchesReference() throws {
+    for seed in UInt64(1)...300 {
+      var rng = SeededRandom(seed: seed)
+      let size = Pair(Int.random(in: 1...4, using: &rng), Int.random(in: 1...4, using: &rng))
+      let pool = PoolLayer(
+        kind: Bool.random(using: &rng) ? .max : .average, size: size,
+        stride: Bool.random(using: &rng) ? nil : Pair(Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng)),
+        padding: Padding(top: Int.random(in: 0...(size.y / 2), using: &rng), left: Int.random(in: 0...(size.x / 2), using: &rng),
+                         bottom: Int.random(in: 0...(size.y / 2), using: &rng), right: Int.random(in: 0...(size.x / 2), using: &rng)))
+      let input = Tensor.random(channels: 3, height: Int.random(in: 4...12, using: &rng), width: Int.random(in: 4...12, using: &rng), &rng)
+      assertClose(try Engine(threads: 2).apply(pool, to: input), try ReferenceEngine.apply(pool, to: input), "seed \(seed) \(pool)")
+    }
+  }
+
+  func testMaxPoolPadsWithMinusInfinityAndAveragePoolCountsPaddedZeros() throws {
+    let input = Tensor(channels: 1, height: 2, width: 2, values: [-4, -3, -2, -1])
+    let padding = Padding(top: 1, left: 1, bottom: 1, right: 1)
+    let max = try Engine().apply(PoolLayer(kind: .max, size: Pair(2), stride: Pair(2), padding: padding), to: input)
+    XCTAssertEqual(max.values, [-4, -3, -2, -1])  // not 0: padding never wins
+    let average = try Engine().apply(PoolLayer(kind: .average, size: Pair(2), stride: Pair(2), padding: padding), to: input)
+    XCTAssertEqual(average.values, [-1, -0.75, -0.5, -0.25])  // each window holds one value and three padded zeros
+  }
+}
+
+extension Tensor {
+  static func random(channels: Int, height: Int, width: Int, _ rng: inout SeededRandom) -> Tensor {
+    Tensor(channels: channels, height: height, width: width, values: rng.floats(channels * height * width))
+  }
+}
