@@ -31,7 +31,7 @@ let package = Package(
     .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"], exclude: ["Corpus"]),
     .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"]),
     .testTarget(name: "FilterBanksTests", dependencies: ["FilterBanks", "ConvEngine"]),
-    .testTarget(name: "FeatureMapsTests", dependencies: ["FeatureMaps"]),
+    .testTarget(name: "FeatureMapsTests", dependencies: ["FeatureMaps", "featuremaps"]),
   ],
   swiftLanguageModes: [.v5]
 )

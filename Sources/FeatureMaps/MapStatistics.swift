@@ -80,7 +80,8 @@ public struct ValueHistogram: Sendable {
     total += other.total
   }
 
-  /// The value below which `percent` percent of the values lie.
+  /// The value below which `percent` percent of the values lie (NumPy's `inverted_cdf` definition),
+  /// to within one bin.
   public func percentile(_ percent: Double) -> Double {
     guard total > 0, high > low else { return low }
     let target = Double(total) * percent / 100

@@ -20,6 +20,12 @@ struct FeatureMapsCommand: ParsableCommand {
 
   /// ArgumentParser exits with 64 for usage errors; featuremaps documents 2, as most Unix tools do.
   static func main() {
+    // `featuremaps --help` shows the main job's options: that is what people run it for.
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
+      print(helpMessage(for: Run.self))
+      return
+    }
     do {
       var command = try parseAsRoot()
       try command.run()

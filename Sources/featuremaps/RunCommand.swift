@@ -21,6 +21,9 @@ struct Run: ParsableCommand {
         find photos -name '*.jpg' | featuremaps --files-from - --bank edges --out maps/ --log json
         featuremaps photos/ --bank edges --out maps/ --shard 3/8      (the third of 8 machines)
         featuremaps banks                                             (list the built-in banks)
+
+      Exit status: 0 every picture done; 1 some picture failed (the others are still written); \
+      2 bad usage or a bad bank (nothing is processed); 130 interrupted (rerun with --skip-existing).
       """)
 
   @Argument(help: ArgumentHelp("Pictures and folders of pictures.", valueName: "image"))

@@ -1,0 +1,76 @@
+import ConvEngine
+import Foundation
+import XCTest
+
+@testable import FeatureMaps
+@testable import FilterBanks
+@testable import ImageCodecs
+
+final class PiecesTests: TemporaryFolderTestCase {
+  func testSHA256MatchesTheStandardVectors() {
+    XCTAssertEqual(SHA256.hex([]), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    XCTAssertEqual(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+                   "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+  }
+
+  func testEmbeddedBanksAreTheFilesOfFilters() throws {
+    let files = try FileManager.default.contentsOfDirectory(atPath: Project.path("Filters")).filter { $0.hasSuffix(".json") }.sorted()
+    XCTAssertEqual(files.map { String($0.dropLast(5)) }, BankCatalog.builtInNames.sorted())
+    for file in files {
+      let text = try String(contentsOfFile: Project.path("Filters/\(file)"), encoding: .utf8)
+      XCTAssertEqual(BankCatalog.builtInText(String(file.dropLast(5))), text, "\(file): run scripts/embed_banks.py")
+    }
+  }
+
+  func testEveryShippedBankLoadsAndRunsOnARealPhoto() throws {
+    var options = RunOptions()
+    options.threads = 2
+    for loaded in try BankCatalog.builtInBanks() {
+      XCTAssertFalse(loaded.bank.description.isEmpty, loaded.bank.name)
+      let out = path(loaded.bank.name)
+      let result = try PictureProcessor(bank: loaded, options: options)
+        .process(path: Project.path("SampleImages/chelsea.png"), displayPath: "chelsea.png", outputDirectory: out)
+      XCTAssertEqual(result.mapCount, loaded.bank.layers.last!.outputNames.count, loaded.bank.name)
+      XCTAssertEqual(files(loaded.bank.name).count, result.mapCount + 1, loaded.bank.name)
+    }
+  }
+
+  func testGrayPicturesFeedEveryColourChannelAndColourBecomesLumaForAYBank() {
+    let gray = Picture(width: 2, height: 1, channelCount: 1, samples: [0.5, 1], format: .png, bitDepth: 8)
+    let rgb = FilterBank.Input(channels: ["R", "G", "B"], range: (0, 255), mean: [10, 0, 0], std: [2, 1, 1])
+    XCTAssertEqual(InputPreparation.tensor(from: gray, input: rgb).values, [(127.5 - 10) / 2, (255 - 10) / 2, 127.5, 255, 127.5, 255])
+    let color = Picture(width: 1, height: 1, channelCount: 3, samples: [1, 0, 0], format: .png, bitDepth: 8)
+    let luma = FilterBank.Input(channels: ["Y"], range: (0, 1), mean: [0], std: [1])
+    XCTAssertEqual(InputPreparation.tensor(from: color, input: luma).values[0], 0.299, accuracy: 1e-6)
+  }
+
+  func testNPYHeaderIsWhatNumPyWrites() {
+    let header = NPYFile.header(height: 3, width: 4)
+    XCTAssertEqual(header.count % 64, 0)
+    XCTAssertEqual(String(decoding: header[10...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+                   "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }")
+  }
+
+  func testCollidingOutputNamesNeverOverwriteEachOther() throws {
+    let names = InputPlanner.outputNames([
+      ("in/a.jpg", "a.jpg"), ("in/a.png", "a.png"), ("in/b.jpg", "b.jpg"), ("x/c.jpg", "c.jpg"), ("y/c.jpg", "c.jpg"),
+      ("in/sub/a.jpg", "sub/a.jpg"),
+    ]).map(\.outputName)
+    XCTAssertEqual(names, ["a.jpg", "a.png", "b", "c.jpg", "c.jpg~2", "sub/a"])
+  }
+
+  func testShardsCoverEveryPictureExactlyOnce() {
+    let pictures = (0..<500).map { PlannedPicture(path: "p\($0).jpg", outputName: "dir\($0 % 7)/p\($0)") }
+    let shards = (1...4).map { Shard(argument: "\($0)/4")! }
+    for picture in pictures { XCTAssertEqual(shards.filter { $0.contains(picture) }.count, 1) }
+    XCTAssertTrue(shards.allSatisfy { shard in pictures.filter(shard.contains).count > 80 })
+    XCTAssertNil(Shard(argument: "0/4"))
+    XCTAssertNil(Shard(argument: "5/4"))
+  }
+
+  func testFilterNamesCannotLeaveTheOutputFolder() {
+    XCTAssertEqual(MapSetWriter.fileSafe("../../etc/passwd"), ".._.._etc_passwd")
+    XCTAssertEqual(MapSetWriter.fileSafe("a b/c\\d"), "a_b_c_d")
+  }
+}
