@@ -69,11 +69,13 @@ public struct InputPlanner {
     guard let enumerator = FileManager.default.enumerator(
       at: url, includingPropertiesForKeys: [.isRegularFileKey], options: options)
     else { return [] }
-    let base = url.standardized.resolvingSymlinksInPath().path
+    let base = url.standardized.path
     var files: [String] = []
     for case let file as URL in enumerator {
-      guard (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
-      let full = file.standardized.resolvingSymlinksInPath().path
+      // A symbolic link to a file counts as that file; links to folders are not followed (no cycles).
+      let target = file.resolvingSymlinksInPath()
+      guard (try? target.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+      let full = file.standardized.path
       guard full.hasPrefix(base + "/") else { continue }
       files.append(String(full.dropFirst(base.count + 1)))
     }

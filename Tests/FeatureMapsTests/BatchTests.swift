@@ -123,6 +123,14 @@ final class BatchTests: TemporaryFolderTestCase {
     XCTAssertEqual(files("maps").filter { $0.hasSuffix("manifest.json") }.count, 12)
   }
 
+  func testSymbolicLinksToPicturesInAFolderAreProcessed() throws {
+    try FileManager.default.createDirectory(atPath: path("links"), withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(atPath: path("links/cat.png"), withDestinationPath: samples[2])
+    let result = try runFeaturemaps([path("links"), "--bank", "edges", "--out", path("maps"), "-q"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertEqual(files("maps").filter { $0.hasSuffix("manifest.json") }, ["cat/manifest.json"])
+  }
+
   func testFilesFromStandardInput() throws {
     try copy(samples[0], to: "in/a.jpg")
     try copy(samples[2], to: "in/b.png")
