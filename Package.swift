@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependencies point one way: featuremaps (the command) -> FeatureMaps (the pipeline)
-// -> {ImageCodecs, FilterBanks -> ConvEngine}. Only ImageCodecs (through CImageShims) touches C.
+// -> {ImageCodecs, FilterBanks -> ConvEngine}. C is reached only through CImageShims (libjpeg, libpng)
+// and CConvKernels (SIMD inner loops of the engine).
 let package = Package(
   name: "featuremaps",
   products: [
@@ -22,7 +23,8 @@ let package = Package(
       name: "CImageShims", dependencies: ["CLibJPEG", "CLibPNG"],
       cSettings: [.unsafeFlags(["-O2"])]),
     .target(name: "ImageCodecs", dependencies: ["CImageShims"]),
-    .target(name: "ConvEngine"),
+    .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O3"])]),
+    .target(name: "ConvEngine", dependencies: ["CConvKernels"]),
     .target(name: "FilterBanks", dependencies: ["ConvEngine"]),
     .target(name: "FeatureMaps", dependencies: ["ImageCodecs", "FilterBanks", "ConvEngine"]),
     .executableTarget(

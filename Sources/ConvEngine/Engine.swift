@@ -1,13 +1,42 @@
 import Dispatch
+import CConvKernels
 
 /// The engine the command uses: the same results as `ReferenceEngine`, computed row by row on padded
-/// planes, with the work split over filters and bands of output rows and run on several threads.
+/// planes, with the work split over blocks of filters and bands of output rows on several threads.
+/// The inner loop runs on the widest SIMD path the CPU has (AVX-512, AVX2+FMA), chosen at run time;
+/// the portable path (plain Swift) handles every shape and every CPU.
 public struct Engine: Sendable {
+  /// The inner loops the engine can use.
+  public enum Path: String, Sendable, CaseIterable {
+    /// Plain Swift, any CPU, any shape.
+    case portable
+    /// AVX2 + FMA, 256-bit vectors (C intrinsics).
+    case avx2
+    /// AVX-512, 512-bit vectors (C intrinsics).
+    case avx512
+
+    /// Whether this CPU can run the path.
+    public var isSupported: Bool {
+      switch self {
+      case .portable: return true
+      case .avx2: return fm_kernel_supported(FM_KERNEL_AVX2) != 0
+      case .avx512: return fm_kernel_supported(FM_KERNEL_AVX512) != 0
+      }
+    }
+
+    /// The widest path this CPU supports.
+    public static let best: Path = [.avx512, .avx2].first { $0.isSupported } ?? .portable
+  }
+
   /// How many threads work on one layer at most.
   public var threads: Int
+  /// The inner loop for shapes it handles (stride 1 along x); others use the portable path.
+  public var path: Path
 
-  public init(threads: Int = ProcessInfoShim.activeProcessorCount) {
+  public init(threads: Int = ProcessInfoShim.activeProcessorCount, path: Path = .best) {
+    precondition(path.isSupported, "this CPU cannot run the \(path) path")
     self.threads = max(1, threads)
+    self.path = path
   }
 
   /// Every layer in order; returns each layer's output.
@@ -26,60 +55,11 @@ public struct Engine: Sendable {
 
   /// input (C, H, W), weights (F, C / groups, KH, KW), bias (F) -> output (F, OH, OW)
   public func apply(_ conv: ConvLayer, to input: Tensor, layerIndex: Int = 0) throws(ShapeError) -> Tensor {
-    precondition(input.channels == conv.inputChannels)
-    let g = try LayerGeometry.of(conv, height: input.height, width: input.width, layerIndex: layerIndex)
-    let padded = Padder.pad(input, by: g.padding, mode: conv.paddingMode)
-    let weights = conv.flip ? Self.turned(conv) : conv.weights
+    let prepared = try PreparedConv(conv, input: input, layerIndex: layerIndex, path: path)
+    let g = prepared.geometry
     var output = Tensor(channels: conv.filterCount, height: g.outputHeight, width: g.outputWidth)
-    let (outH, outW) = (g.outputHeight, g.outputWidth)
-    guard outH > 0 && outW > 0 else { return output }
-
-    // Bands of rows small enough that every thread gets several pieces of work.
-    let wanted = max(1, (threads * 4 + conv.filterCount - 1) / conv.filterCount)
-    let bandRows = max(1, (outH + wanted - 1) / wanted)
-    let bands = (outH + bandRows - 1) / bandRows
-    let cpg = conv.channelsPerGroup
-    let (kh, kw) = (conv.kernel.y, conv.kernel.x)
-    let (sy, sx, dy, dx) = (conv.stride.y, conv.stride.x, conv.dilation.y, conv.dilation.x)
-    let (inH, inW) = (padded.height, padded.width)
-
-    padded.values.withUnsafeBufferPointer { source in
-      weights.withUnsafeBufferPointer { weights in
-        output.values.withUnsafeMutableBufferPointer { target in
-          let source = source.baseAddress!
-          let target = target.baseAddress!
-          let weights = weights.baseAddress!
-          Self.parallel(conv.filterCount * bands, threads: threads) { item in
-            let f = item / bands
-            let band = item % bands
-            let rows = band * bandRows..<min(outH, (band + 1) * bandRows)
-            let firstChannel = conv.firstChannel(ofFilter: f)
-            let bias = conv.bias[f]
-            for oy in rows {
-              let out = target + (f * outH + oy) * outW
-              out.update(repeating: bias, count: outW)
-              for ci in 0..<cpg {
-                let plane = source + (firstChannel + ci) * inH * inW
-                for ky in 0..<kh {
-                  let row = plane + (oy * sy + ky * dy) * inW
-                  for kx in 0..<kw {
-                    let w = weights[((f * cpg + ci) * kh + ky) * kw + kx]
-                    let start = row + kx * dx
-                    if sx == 1 {
-                      Self.addScaled(w, start, into: out, count: outW)
-                    } else {
-                      for ox in 0..<outW { out[ox] += w * start[ox * sx] }
-                    }
-                  }
-                }
-              }
-              if conv.activation != .none {
-                for ox in 0..<outW { out[ox] = conv.activation.apply(out[ox]) }
-              }
-            }
-          }
-        }
-      }
+    output.values.withUnsafeMutableBufferPointer { out in
+      prepared.compute(filters: 0..<conv.filterCount, rows: 0..<g.outputHeight, into: out.baseAddress!, threads: threads)
     }
     return output
   }
@@ -117,28 +97,6 @@ public struct Engine: Sendable {
     return output
   }
 
-  // MARK: - Pieces
-
-  /// out[i] += w * source[i] for i in 0..<count.
-  @inline(__always)
-  static func addScaled(_ w: Float, _ source: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count { out[i] += w * source[i] }
-  }
-
-  /// The weights with every kernel turned 180 degrees, for true convolution.
-  static func turned(_ conv: ConvLayer) -> [Float] {
-    let (kh, kw) = (conv.kernel.y, conv.kernel.x)
-    var result = conv.weights
-    for kernel in 0..<(conv.weights.count / (kh * kw)) {
-      for ky in 0..<kh {
-        for kx in 0..<kw {
-          result[(kernel * kh + ky) * kw + kx] = conv.weights[(kernel * kh + kh - 1 - ky) * kw + kw - 1 - kx]
-        }
-      }
-    }
-    return result
-  }
-
   /// Runs `body(i)` for every i in 0..<count, on several threads unless `threads` is 1.
   public static func parallel(_ count: Int, threads: Int, _ body: (Int) -> Void) {
     if threads <= 1 || count <= 1 {
@@ -152,14 +110,15 @@ public struct Engine: Sendable {
 /// Builds padded copies of tensors.
 enum Padder {
   /// Each plane surrounded by `padding`, filled as `mode` says.
-  static func pad(_ input: Tensor, by padding: Padding, mode: PaddingMode) -> Tensor {
-    if padding.isNone { return input }
+  /// `extraRight` more zero columns follow, for SIMD loops that read whole vectors past the last output.
+  static func pad(_ input: Tensor, by padding: Padding, mode: PaddingMode, extraRight: Int = 0) -> Tensor {
+    if padding.isNone && extraRight == 0 { return input }
     let rows = (0..<(input.height + padding.top + padding.bottom)).map {
       mode.sourceIndex($0 - padding.top, side: input.height)
     }
     let columns = (0..<(input.width + padding.left + padding.right)).map {
       mode.sourceIndex($0 - padding.left, side: input.width)
-    }
+    } + [Int?](repeating: nil, count: extraRight)
     return gather(input, rows: rows, columns: columns, fill: 0)
   }
 

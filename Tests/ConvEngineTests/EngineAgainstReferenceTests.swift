@@ -68,12 +68,61 @@ final class EngineAgainstReferenceTests: XCTestCase {
         }
         continue
       }
-      let fast = try! Engine(threads: threads).apply(conv, to: input)
-      assertClose(fast, reference, "seed \(seed): \(conv.kernel) stride \(conv.stride) dilation \(conv.dilation) groups \(conv.groups) \(conv.padding) \(conv.paddingMode) input \(input.channels)x\(input.height)x\(input.width)")
+      for path in Self.paths {
+        let fast = try! Engine(threads: threads, path: path).apply(conv, to: input)
+        assertClose(fast, reference, "seed \(seed), \(path) path: \(conv.kernel) stride \(conv.stride) dilation \(conv.dilation) groups \(conv.groups) \(conv.padding) \(conv.paddingMode) input \(input.channels)x\(input.height)x\(input.width)")
+      }
       checked += 1
     }
     XCTAssertGreaterThan(checked, 1200, "too few cases fit their input")
     XCTAssertGreaterThan(refused, 10, "the refusals were not exercised")
+  }
+
+  /// Every path this CPU can run; a missing one is said, not silently dropped.
+  static let paths: [Engine.Path] = {
+    let supported = Engine.Path.allCases.filter(\.isSupported)
+    for path in Engine.Path.allCases where !path.isSupported { print("NOTE: this CPU cannot run the \(path) path; it is not tested here") }
+    return supported
+  }()
+
+  /// Wide pictures and many filters, so the SIMD paths run several pixel blocks and filter blocks.
+  func testWideLayersMatchReferenceOnEveryPath() throws {
+    for seed in UInt64(1)...12 {
+      var rng = SeededRandom(seed: seed)
+      let (channels, filters) = (Int.random(in: 1...9, using: &rng), Int.random(in: 1...19, using: &rng))
+      let kernel = Pair(Int.random(in: 1...7, using: &rng), Int.random(in: 1...7, using: &rng))
+      let conv = ConvLayer(inputChannels: channels, filterCount: filters, kernel: kernel,
+                           weights: rng.floats(filters * channels * kernel.y * kernel.x), bias: rng.floats(filters),
+                           dilation: Pair(1, Int.random(in: 1...2, using: &rng)), padding: .same,
+                           paddingMode: PaddingMode.allCases.randomElement(using: &rng)!, activation: .relu)
+      let input = Tensor.random(channels: channels, height: Int.random(in: 8...20, using: &rng), width: Int.random(in: 50...130, using: &rng), &rng)
+      let reference = try ReferenceEngine.apply(conv, to: input)
+      for path in Self.paths {
+        assertClose(try Engine(threads: 2, path: path).apply(conv, to: input), reference, "seed \(seed), \(path) path")
+      }
+    }
+  }
+
+  /// A band of rows and a range of filters equal the same part of the whole output.
+  func testRangesOfFiltersAndRowsEqualTheWholeOutput() throws {
+    var rng = SeededRandom(seed: 77)
+    let conv = ConvLayer(inputChannels: 3, filterCount: 13, kernel: Pair(3), weights: rng.floats(13 * 27), bias: rng.floats(13),
+                         stride: Pair(2, 1), padding: .same)
+    let input = Tensor.random(channels: 3, height: 31, width: 70, &rng)
+    for path in Self.paths {
+      let whole = try Engine(threads: 2, path: path).apply(conv, to: input)
+      let prepared = try PreparedConv(conv, input: input, path: path)
+      let (filters, rows) = (3..<11, 4..<13)
+      var part = [Float](repeating: .nan, count: filters.count * rows.count * whole.width)
+      part.withUnsafeMutableBufferPointer { prepared.compute(filters: filters, rows: rows, into: $0.baseAddress!, threads: 2) }
+      for f in filters {
+        for y in rows {
+          for x in 0..<whole.width {
+            XCTAssertEqual(part[((f - filters.lowerBound) * rows.count + y - rows.lowerBound) * whole.width + x], whole[f, y, x], "\(path) (\(f), \(y), \(x))")
+          }
+        }
+      }
+    }
   }
 
   func testPoolingMatchesReference() throws {

@@ -1,0 +1,95 @@
+// AVX-512 and AVX2 inner loops of the convolution (see ConvKernels.h). Readable twin: Engine.swift's
+// portable path and ReferenceEngine.swift, which the tests hold these to.
+#include <immintrin.h>
+
+#include "ConvKernels.h"
+
+int fm_kernel_supported(fm_kernel kernel) {
+  __builtin_cpu_init();
+  switch (kernel) {
+    case FM_KERNEL_AVX512: return __builtin_cpu_supports("avx512f");
+    case FM_KERNEL_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }
+  return 0;
+}
+
+int fm_kernel_filter_block(fm_kernel kernel) { return kernel == FM_KERNEL_AVX512 ? 8 : 4; }
+int fm_kernel_pixel_block(fm_kernel kernel) { return kernel == FM_KERNEL_AVX512 ? 48 : 24; }
+
+// 8 filters x 3 vectors of 16 pixels = 24 accumulators, plus 3 input vectors and a broadcast weight:
+// 28 of the 32 zmm registers. Each input vector loaded is used by 8 FMAs.
+__attribute__((target("avx512f"))) static void conv_row_avx512(const float *input, int channels, size_t plane_stride,
+                                                               size_t row_stride, int in_row, const float *weights,
+                                                               int kh, int kw, int dy, int dx, int width, float *out,
+                                                               size_t out_stride) {
+  for (int x = 0; x < width; x += 48) {
+    __m512 acc[8][3];
+    for (int f = 0; f < 8; f++)
+      for (int j = 0; j < 3; j++) acc[f][j] = _mm512_setzero_ps();
+    const float *w = weights;
+    for (int c = 0; c < channels; c++) {
+      for (int ky = 0; ky < kh; ky++) {
+        const float *row = input + c * plane_stride + (size_t)(in_row + ky * dy) * row_stride + x;
+        for (int kx = 0; kx < kw; kx++, w += 8) {
+          const float *p = row + kx * dx;
+          __m512 i0 = _mm512_loadu_ps(p), i1 = _mm512_loadu_ps(p + 16), i2 = _mm512_loadu_ps(p + 32);
+          for (int f = 0; f < 8; f++) {
+            __m512 wf = _mm512_set1_ps(w[f]);
+            acc[f][0] = _mm512_fmadd_ps(wf, i0, acc[f][0]);
+            acc[f][1] = _mm512_fmadd_ps(wf, i1, acc[f][1]);
+            acc[f][2] = _mm512_fmadd_ps(wf, i2, acc[f][2]);
+          }
+        }
+      }
+    }
+    for (int f = 0; f < 8; f++) {
+      float *o = out + f * out_stride + x;
+      _mm512_storeu_ps(o, acc[f][0]);
+      _mm512_storeu_ps(o + 16, acc[f][1]);
+      _mm512_storeu_ps(o + 32, acc[f][2]);
+    }
+  }
+}
+
+// 4 filters x 3 vectors of 8 pixels = 12 accumulators, plus 3 inputs and a weight: all 16 ymm registers.
+__attribute__((target("avx2,fma"))) static void conv_row_avx2(const float *input, int channels, size_t plane_stride,
+                                                             size_t row_stride, int in_row, const float *weights,
+                                                             int kh, int kw, int dy, int dx, int width, float *out,
+                                                             size_t out_stride) {
+  for (int x = 0; x < width; x += 24) {
+    __m256 acc[4][3];
+    for (int f = 0; f < 4; f++)
+      for (int j = 0; j < 3; j++) acc[f][j] = _mm256_setzero_ps();
+    const float *w = weights;
+    for (int c = 0; c < channels; c++) {
+      for (int ky = 0; ky < kh; ky++) {
+        const float *row = input + c * plane_stride + (size_t)(in_row + ky * dy) * row_stride + x;
+        for (int kx = 0; kx < kw; kx++, w += 4) {
+          const float *p = row + kx * dx;
+          __m256 i0 = _mm256_loadu_ps(p), i1 = _mm256_loadu_ps(p + 8), i2 = _mm256_loadu_ps(p + 16);
+          for (int f = 0; f < 4; f++) {
+            __m256 wf = _mm256_broadcast_ss(w + f);
+            acc[f][0] = _mm256_fmadd_ps(wf, i0, acc[f][0]);
+            acc[f][1] = _mm256_fmadd_ps(wf, i1, acc[f][1]);
+            acc[f][2] = _mm256_fmadd_ps(wf, i2, acc[f][2]);
+          }
+        }
+      }
+    }
+    for (int f = 0; f < 4; f++) {
+      float *o = out + f * out_stride + x;
+      _mm256_storeu_ps(o, acc[f][0]);
+      _mm256_storeu_ps(o + 8, acc[f][1]);
+      _mm256_storeu_ps(o + 16, acc[f][2]);
+    }
+  }
+}
+
+void fm_conv_row(fm_kernel kernel, const float *input, int channels, size_t plane_stride, size_t row_stride,
+                 int in_row, const float *weights, int kh, int kw, int dy, int dx, int width, float *out,
+                 size_t out_stride) {
+  if (kernel == FM_KERNEL_AVX512)
+    conv_row_avx512(input, channels, plane_stride, row_stride, in_row, weights, kh, kw, dy, dx, width, out, out_stride);
+  else
+    conv_row_avx2(input, channels, plane_stride, row_stride, in_row, weights, kh, kw, dy, dx, width, out, out_stride);
+}
