@@ -19,8 +19,11 @@ let package = Package(
     .systemLibrary(
       name: "CLibPNG", pkgConfig: "libpng",
       providers: [.apt(["libpng-dev"])]),
+    .systemLibrary(
+      name: "CLibDeflate", pkgConfig: "libdeflate",
+      providers: [.apt(["libdeflate-dev"])]),
     .target(
-      name: "CImageShims", dependencies: ["CLibJPEG", "CLibPNG"],
+      name: "CImageShims", dependencies: ["CLibJPEG", "CLibPNG", "CLibDeflate"],
       cSettings: [.unsafeFlags(["-O2"])]),
     .target(name: "ImageCodecs", dependencies: ["CImageShims"]),
     .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O3"])]),

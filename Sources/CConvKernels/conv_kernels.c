@@ -21,11 +21,12 @@ int fm_kernel_pixel_block(fm_kernel kernel) { return kernel == FM_KERNEL_AVX512 
 __attribute__((target("avx512f"))) static void conv_row_avx512(const float *input, int channels, size_t plane_stride,
                                                                size_t row_stride, int in_row, const float *weights,
                                                                int kh, int kw, int dy, int dx, int width, float *out,
-                                                               size_t out_stride) {
+                                                               size_t out_stride, int accumulate) {
   for (int x = 0; x < width; x += 48) {
     __m512 acc[8][3];
     for (int f = 0; f < 8; f++)
-      for (int j = 0; j < 3; j++) acc[f][j] = _mm512_setzero_ps();
+      for (int j = 0; j < 3; j++)
+        acc[f][j] = accumulate ? _mm512_loadu_ps(out + f * out_stride + x + 16 * j) : _mm512_setzero_ps();
     const float *w = weights;
     for (int c = 0; c < channels; c++) {
       for (int ky = 0; ky < kh; ky++) {
@@ -55,11 +56,12 @@ __attribute__((target("avx512f"))) static void conv_row_avx512(const float *inpu
 __attribute__((target("avx2,fma"))) static void conv_row_avx2(const float *input, int channels, size_t plane_stride,
                                                              size_t row_stride, int in_row, const float *weights,
                                                              int kh, int kw, int dy, int dx, int width, float *out,
-                                                             size_t out_stride) {
+                                                             size_t out_stride, int accumulate) {
   for (int x = 0; x < width; x += 24) {
     __m256 acc[4][3];
     for (int f = 0; f < 4; f++)
-      for (int j = 0; j < 3; j++) acc[f][j] = _mm256_setzero_ps();
+      for (int j = 0; j < 3; j++)
+        acc[f][j] = accumulate ? _mm256_loadu_ps(out + f * out_stride + x + 8 * j) : _mm256_setzero_ps();
     const float *w = weights;
     for (int c = 0; c < channels; c++) {
       for (int ky = 0; ky < kh; ky++) {
@@ -87,9 +89,11 @@ __attribute__((target("avx2,fma"))) static void conv_row_avx2(const float *input
 
 void fm_conv_row(fm_kernel kernel, const float *input, int channels, size_t plane_stride, size_t row_stride,
                  int in_row, const float *weights, int kh, int kw, int dy, int dx, int width, float *out,
-                 size_t out_stride) {
+                 size_t out_stride, int accumulate) {
   if (kernel == FM_KERNEL_AVX512)
-    conv_row_avx512(input, channels, plane_stride, row_stride, in_row, weights, kh, kw, dy, dx, width, out, out_stride);
+    conv_row_avx512(input, channels, plane_stride, row_stride, in_row, weights, kh, kw, dy, dx, width, out, out_stride,
+                    accumulate);
   else
-    conv_row_avx2(input, channels, plane_stride, row_stride, in_row, weights, kh, kw, dy, dx, width, out, out_stride);
+    conv_row_avx2(input, channels, plane_stride, row_stride, in_row, weights, kh, kw, dy, dx, width, out, out_stride,
+                  accumulate);
 }

@@ -6,6 +6,7 @@ import CConvKernels
 public struct PreparedConv: @unchecked Sendable {
   public let conv: ConvLayer
   public let geometry: LayerGeometry
+  /// Laid out (C, H, W) for the portable path, (H, C, W) for the SIMD kernels.
   let padded: Tensor
   /// The SIMD kernel, or nil for the portable path.
   let kernel: fm_kernel?
@@ -17,6 +18,8 @@ public struct PreparedConv: @unchecked Sendable {
   let blocksPerGroup: Int
   /// Output row width rounded up to the kernel's pixel block.
   let roundedWidth: Int
+  /// Input channels given to the SIMD kernel at a time.
+  static let channelChunk = 4
 
   public init(_ conv: ConvLayer, input: Tensor, layerIndex: Int = 0, path: Engine.Path = .best) throws(ShapeError) {
     precondition(input.channels == conv.inputChannels)
@@ -29,7 +32,8 @@ public struct PreparedConv: @unchecked Sendable {
       filterBlock = Int(fm_kernel_filter_block(kernel))
       let pixelBlock = Int(fm_kernel_pixel_block(kernel))
       roundedWidth = (g.outputWidth + pixelBlock - 1) / pixelBlock * pixelBlock
-      padded = Padder.pad(input, by: g.padding, mode: conv.paddingMode, extraRight: roundedWidth - g.outputWidth)
+      padded = Padder.pad(input, by: g.padding, mode: conv.paddingMode, extraRight: roundedWidth - g.outputWidth,
+                          rowsInterleaved: true)
       blocksPerGroup = (conv.filtersPerGroup + filterBlock - 1) / filterBlock
       packed = Self.pack(weights, conv: conv, filterBlock: filterBlock, blocksPerGroup: blocksPerGroup)
     } else {
@@ -84,12 +88,18 @@ public struct PreparedConv: @unchecked Sendable {
     padded.values.withUnsafeBufferPointer { source in
       packed.withUnsafeBufferPointer { packed in
         scratch.withUnsafeMutableBufferPointer { scratch in
-          let input = source.baseAddress! + conv.firstChannel(ofFilter: firstFilter) * padded.planeSize
+          // Rows interleaved (H, C, W): channel c of row y is at (y * C + c) * W.
+          let input = source.baseAddress! + conv.firstChannel(ofFilter: firstFilter) * padded.width
           let weights = packed.baseAddress! + (group * blocksPerGroup + block) * blockSize
           for oy in rows {
-            fm_conv_row(kernel!, input, Int32(cpg), padded.planeSize, padded.width, Int32(oy * conv.stride.y), weights,
-                        Int32(kh), Int32(kw), Int32(conv.dilation.y), Int32(conv.dilation.x), Int32(roundedWidth),
-                        scratch.baseAddress!, roundedWidth)
+            // Channels in chunks: fewer rows read at once keeps them in the cache and its prefetchers.
+            for first in stride(from: 0, to: cpg, by: Self.channelChunk) {
+              let chunk = min(Self.channelChunk, cpg - first)
+              fm_conv_row(kernel!, input + first * padded.width, Int32(chunk), padded.width, padded.channels * padded.width,
+                          Int32(oy * conv.stride.y), weights + first * kh * kw * filterBlock, Int32(kh), Int32(kw),
+                          Int32(conv.dilation.y), Int32(conv.dilation.x), Int32(roundedWidth), scratch.baseAddress!,
+                          roundedWidth, first == 0 ? 0 : 1)
+            }
             for f in filters {
               let from = scratch.baseAddress! + (f - firstFilter) * roundedWidth
               let to = out + ((f - outputFilters.lowerBound) * outputRows.count + (oy - outputRows.lowerBound)) * outW

@@ -14,6 +14,8 @@ public struct BatchOptions: Sendable {
   public var logJSON = false
   /// Print the summary and per-picture lines on standard error.
   public var quiet = false
+  /// Print each picture's timings on standard error.
+  public var timings = false
 
   public init() {}
 }
@@ -83,8 +85,9 @@ public final class BatchRunner: @unchecked Sendable {
     do throws(PictureError) {
       let result = try processor.process(path: picture.path, displayPath: picture.path, outputDirectory: directory)
       if let warning = result.warning { say("featuremaps: \(picture.path): warning: \(warning)") }
+      if options.timings { say("featuremaps: \(picture.path): \(Self.describe(result.timings))", always: true) }
       report(picture.path, status: "done", seconds: Date().timeIntervalSince(start), maps: result.mapCount, error: nil,
-             output: directory)
+             output: directory, timings: result.timings)
     } catch {
       report(picture.path, status: "failed", seconds: Date().timeIntervalSince(start), maps: 0, error: error.reason)
     }
@@ -92,7 +95,8 @@ public final class BatchRunner: @unchecked Sendable {
 
   // MARK: - Reporting
 
-  private func report(_ path: String, status: String, seconds: Double, maps: Int, error: String?, output: String? = nil) {
+  private func report(_ path: String, status: String, seconds: Double, maps: Int, error: String?, output: String? = nil,
+                      timings: Timings? = nil) {
     lock.withLock {
       switch status {
       case "done":
@@ -107,6 +111,7 @@ public final class BatchRunner: @unchecked Sendable {
           ("path", .string(path)), ("status", .string(status)), ("seconds", .number((seconds * 1000).rounded() / 1000)),
           ("maps", .number(Double(maps))), ("error", error.map { .string($0) } ?? .null),
           ("output", output.map { .string($0) } ?? .null),
+          ("timings", timings.map(Self.json) ?? .null),
         ]).serialized(indent: nil)
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
       }
@@ -114,7 +119,24 @@ public final class BatchRunner: @unchecked Sendable {
     }
   }
 
-  private func say(_ line: String) { lock.withLock { sayLocked(line, always: false) } }
+  private func say(_ line: String, always: Bool = false) { lock.withLock { sayLocked(line, always: always) } }
+
+  static func describe(_ t: Timings) -> String {
+    let layers = t.layers.enumerated().map { i, layer in
+      let rate = layer.operations > 0 && layer.seconds > 0 ? String(format: " (%.1f GFLOP/s)", layer.operations / layer.seconds / 1e9) : ""
+      return String(format: "layer %d %.3f s", i + 1, layer.seconds) + rate
+    }
+    return String(format: "decode %.3f s, ", t.decodeSeconds) + layers.joined(separator: ", ")
+      + String(format: ", encode %.3f s, total %.3f s", t.encodeSeconds, t.totalSeconds)
+  }
+
+  static func json(_ t: Timings) -> JSONValue {
+    .object([
+      ("decode_seconds", .number(t.decodeSeconds)),
+      ("layers", .array(t.layers.map { .object([("seconds", .number($0.seconds)), ("operations", .number($0.operations))]) })),
+      ("encode_seconds", .number(t.encodeSeconds)), ("total_seconds", .number(t.totalSeconds)),
+    ])
+  }
 
   /// Errors are printed even with --quiet; other lines only without it.
   private func sayLocked(_ line: String, always: Bool) {

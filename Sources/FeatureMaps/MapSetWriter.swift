@@ -15,9 +15,14 @@ public struct MapEntry: Sendable {
   public var mapping: GrayMapping?
 }
 
-/// Writes the maps of one layer output: statistics, gray mappings, then one file per map, in parallel.
+/// Writes the maps of one layer: statistics, gray mappings, then one file per map.
+///
+/// Memory stays bounded whatever the number and size of the maps: pass 1 computes the statistics in
+/// bands of rows (a second band pass builds the histograms for `percentile`), and pass 2 computes the
+/// maps in groups, turns each group into gray levels band by band and encodes it (maps in parallel).
+/// A source that is not in memory is computed once per pass; small outputs are materialized first.
 struct MapSetWriter {
-  let tensor: Tensor
+  var source: MapSource
   let names: [String]
   let layerNumber: Int
   let interior: (rows: Range<Int>, columns: Range<Int>)
@@ -28,27 +33,23 @@ struct MapSetWriter {
   /// `""` or `layerN/`.
   let folder: String
 
-  /// Rows quantized and handed to the PNG writer at a time.
-  static let bandRows = 64
+  /// Outputs up to this size are computed once and kept; larger ones are computed once per pass.
+  static let materializeBytes = 128 << 20
+  /// Float values computed at a time in a band.
+  static let bandBytes = 64 << 20
+  /// Gray (or, for npy, float) maps held at a time before encoding.
+  static let groupBytes = 192 << 20
 
-  func write(into directory: String) throws(CodecError) -> [MapEntry] {
-    let count = tensor.channels
+  /// Writes the maps; returns their entries and the seconds spent encoding.
+  mutating func write(into directory: String) throws(CodecError) -> (entries: [MapEntry], encodeSeconds: Double) {
+    let (count, height, width) = (source.count, source.height, source.width)
+    if count * height * width * 4 <= Self.materializeBytes { source = source.materialized() }
     let useInterior = options.statisticsRegion == .interior && !interior.rows.isEmpty && !interior.columns.isEmpty
-    let rows = useInterior ? interior.rows : 0..<tensor.height
-    let columns = useInterior ? interior.columns : 0..<tensor.width
-    let (width, height, plane) = (tensor.width, tensor.height, tensor.planeSize)
+    let rows = useInterior ? interior.rows : 0..<height
+    let columns = useInterior ? interior.columns : 0..<width
 
-    var statistics = [MapStatistics](repeating: MapStatistics(minimum: 0, maximum: 0, mean: 0, standardDeviation: 0, count: 0), count: count)
-    tensor.values.withUnsafeBufferPointer { values in
-      statistics.withUnsafeMutableBufferPointer { stats in
-        Engine.parallel(count, threads: options.threads) { m in
-          let map = UnsafeBufferPointer(rebasing: values[m * plane..<(m + 1) * plane])
-          stats[m] = MapStatistics.of(map, width: width, rows: rows, columns: columns)
-        }
-      }
-    }
+    let statistics = gatherStatistics(rows: rows, columns: columns)
     let mappings = options.format == .npy ? nil : chooseMappings(statistics, rows: rows, columns: columns)
-
     let digits = max(2, String(firstIndex + count - 1).count)
     let entries = (0..<count).map { m in
       let index = firstIndex + m
@@ -59,85 +60,161 @@ struct MapSetWriter {
         width: width, height: height, statistics: statistics[m], mapping: mappings?[m])
     }
 
-    var failures = [CodecError?](repeating: nil, count: count)
-    tensor.values.withUnsafeBufferPointer { values in
-      failures.withUnsafeMutableBufferPointer { failures in
-        Engine.parallel(count, threads: options.threads) { m in
-          let map = UnsafeBufferPointer(rebasing: values[m * plane..<(m + 1) * plane])
-          do throws(CodecError) {
-            try writeMap(map, entry: entries[m], path: directory + "/" + entries[m].file)
-          } catch {
-            failures[m] = error
-          }
-        }
-      }
+    var encodeSeconds = 0.0
+    let bytesPerValue = options.format == .png ? 1 : options.format == .png16 ? 2 : 4
+    let groupSize = max(1, min(count, Self.groupBytes / max(1, height * width * bytesPerValue)))
+    for first in stride(from: 0, to: count, by: groupSize) {
+      let group = first..<min(count, first + groupSize)
+      encodeSeconds += try writeGroup(group, entries: entries, directory: directory)
     }
-    if let failure = failures.compactMap({ $0 }).first { throw failure }
-    return entries
+    return (entries, encodeSeconds)
   }
 
-  // MARK: - Normalization
+  // MARK: - Pass 1: statistics
 
-  func chooseMappings(_ statistics: [MapStatistics], rows: Range<Int>, columns: Range<Int>) -> [GrayMapping] {
+  /// Calls `body(rows, values)` for bands of rows of maps `filters`, values (filters.count, rows.count, width).
+  private mutating func forEachBand(of filters: Range<Int>, _ body: (Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void) {
+    let (height, width) = (source.height, source.width)
+    let bandRows = max(1, min(height, Self.bandBytes / max(1, filters.count * width * 4)))
+    var band = [Float](repeating: 0, count: filters.count * bandRows * width)
+    for start in stride(from: 0, to: height, by: bandRows) {
+      let rows = start..<min(height, start + bandRows)
+      band.withUnsafeMutableBufferPointer { band in
+        source.fill(filters: filters, rows: rows, into: band.baseAddress!)
+        body(rows, UnsafeMutableBufferPointer(rebasing: band[0..<(filters.count * rows.count * width)]))
+      }
+    }
+  }
+
+  private mutating func gatherStatistics(rows: Range<Int>, columns: Range<Int>) -> [MapStatistics] {
+    let count = source.count
+    let width = source.width
+    var parts = [[MapStatistics]](repeating: [], count: count)
+    let threads = options.threads
+    forEachBand(of: 0..<count) { bandRows, values in
+      guard let local = Self.rows(rows, within: bandRows) else { return }
+      var band = [MapStatistics](repeating: MapStatistics.empty, count: count)
+      band.withUnsafeMutableBufferPointer { band in
+        let out = UnsafeMutableSendableBuffer(band)
+        Engine.parallel(count, threads: threads) { m in
+          let map = UnsafeBufferPointer(rebasing: values[(m * bandRows.count * width)..<((m + 1) * bandRows.count * width)])
+          out.buffer[m] = MapStatistics.of(map, width: width, rows: local, columns: columns)
+        }
+      }
+      for m in 0..<count { parts[m].append(band[m]) }
+    }
+    return parts.map { MapStatistics.combined($0) }
+  }
+
+  private mutating func chooseMappings(_ statistics: [MapStatistics], rows: Range<Int>, columns: Range<Int>) -> [GrayMapping] {
     let maximumGray = options.format.maximumGray
     let groups: [[Int]] = options.sharedScale ? [Array(statistics.indices)] : statistics.indices.map { [$0] }
-    var mappings = [GrayMapping?](repeating: nil, count: statistics.count)
-    for group in groups {
-      let stats = MapStatistics.combined(group.map { statistics[$0] })
-      var percentiles: (Double, Double)?
-      if case .percentile(let p) = options.normalize {
-        var histogram = ValueHistogram(low: stats.minimum, high: stats.maximum)
-        tensor.values.withUnsafeBufferPointer { values in
-          for m in group {
-            let map = UnsafeBufferPointer(rebasing: values[m * tensor.planeSize..<(m + 1) * tensor.planeSize])
-            histogram.add(map, width: tensor.width, rows: rows, columns: columns)
-          }
+    let combined = groups.map { group in MapStatistics.combined(group.map { statistics[$0] }) }
+    var percentiles = [(Double, Double)?](repeating: nil, count: groups.count)
+    if case .percentile(let p) = options.normalize {
+      var histograms = combined.map { ValueHistogram(low: $0.minimum, high: $0.maximum) }
+      let width = source.width
+      let groupOfMap = Dictionary(uniqueKeysWithValues: groups.enumerated().flatMap { g, maps in maps.map { ($0, g) } })
+      forEachBand(of: 0..<source.count) { bandRows, values in
+        guard let local = Self.rows(rows, within: bandRows) else { return }
+        for m in 0..<statistics.count {
+          let map = UnsafeBufferPointer(rebasing: values[(m * bandRows.count * width)..<((m + 1) * bandRows.count * width)])
+          histograms[groupOfMap[m]!].add(map, width: width, rows: local, columns: columns)
         }
-        percentiles = (histogram.percentile(p), histogram.percentile(100 - p))
       }
-      let mapping = GrayMapping.choose(options.normalize, stats: stats, percentiles: percentiles, maximumGray: maximumGray)
+      percentiles = histograms.map { ($0.percentile(p), $0.percentile(100 - p)) }
+    }
+    var mappings = [GrayMapping?](repeating: nil, count: statistics.count)
+    for (g, group) in groups.enumerated() {
+      let mapping = GrayMapping.choose(options.normalize, stats: combined[g], percentiles: percentiles[g], maximumGray: maximumGray)
       for m in group { mappings[m] = mapping }
     }
     return mappings.map { $0! }
   }
 
-  // MARK: - Files
+  /// The rows of `wanted` that lie in `band`, counted from the band's first row; nil when none do.
+  static func rows(_ wanted: Range<Int>, within band: Range<Int>) -> Range<Int>? {
+    let (lower, upper) = (max(wanted.lowerBound, band.lowerBound), min(wanted.upperBound, band.upperBound))
+    return lower < upper ? (lower - band.lowerBound)..<(upper - band.lowerBound) : nil
+  }
 
-  func writeMap(_ map: UnsafeBufferPointer<Float>, entry: MapEntry, path: String) throws(CodecError) {
-    guard let mapping = entry.mapping else {
-      return try AtomicFile.write(NPYFile.bytes(map, height: entry.height, width: entry.width), to: path)
+  // MARK: - Pass 2: gray levels and files
+
+  /// Computes, converts and encodes the maps `group`; returns the seconds spent encoding.
+  private mutating func writeGroup(_ group: Range<Int>, entries: [MapEntry], directory: String) throws(CodecError) -> Double {
+    let plane = source.height * source.width
+    let format = options.format
+    var grays8 = [UInt8](repeating: 0, count: format == .png ? group.count * plane : 0)
+    var grays16 = [UInt16](repeating: 0, count: format == .png16 ? group.count * plane : 0)
+    var floats = [Float](repeating: 0, count: format == .npy ? group.count * plane : 0)
+    let threads = options.threads
+    let (width, height) = (source.width, source.height)
+    forEachBand(of: group) { bandRows, values in
+      let offset = bandRows.lowerBound * width
+      let length = bandRows.count * width
+      grays8.withUnsafeMutableBufferPointer { g8 in
+        grays16.withUnsafeMutableBufferPointer { g16 in
+          floats.withUnsafeMutableBufferPointer { f32 in
+            let (g8, g16, f32) = (UnsafeMutableSendableBuffer(g8), UnsafeMutableSendableBuffer(g16), UnsafeMutableSendableBuffer(f32))
+            Engine.parallel(group.count, threads: threads) { i in
+              let from = values.baseAddress! + i * length
+              let to = i * plane + offset
+              switch format {
+              case .npy:
+                (f32.buffer.baseAddress! + to).update(from: from, count: length)
+              case .png:
+                entries[group.lowerBound + i].mapping!.quantize(from, count: length, into: g8.buffer.baseAddress! + to)
+              case .png16:
+                entries[group.lowerBound + i].mapping!.quantize(from, count: length, into: g16.buffer.baseAddress! + to)
+              }
+            }
+          }
+        }
+      }
     }
-    let text = [
+
+    let start = DispatchTime.now().uptimeNanoseconds
+    var failures = [CodecError?](repeating: nil, count: group.count)
+    grays8.withUnsafeBufferPointer { g8 in
+      grays16.withUnsafeBufferPointer { g16 in
+        floats.withUnsafeBufferPointer { f32 in
+          failures.withUnsafeMutableBufferPointer { failures in
+            let failed = UnsafeMutableSendableBuffer(failures)
+            Engine.parallel(group.count, threads: threads) { i in
+              let entry = entries[group.lowerBound + i]
+              let path = directory + "/" + entry.file
+              let slice = i * plane..<(i + 1) * plane
+              do throws(CodecError) {
+                switch format {
+                case .npy:
+                  try AtomicFile.write(NPYFile.bytes(UnsafeBufferPointer(rebasing: f32[slice]), height: height, width: width), to: path)
+                case .png:
+                  try GrayPNG.write(UnsafeBufferPointer(rebasing: g8[slice]), width: width, height: height, to: path,
+                                    compression: options.compression, text: textChunks(entry))
+                case .png16:
+                  try GrayPNG.write(UnsafeBufferPointer(rebasing: g16[slice]), width: width, height: height, to: path,
+                                    compression: options.compression, text: textChunks(entry))
+                }
+              } catch {
+                failed.buffer[i] = error
+              }
+            }
+          }
+        }
+      }
+    }
+    if let failure = failures.compactMap({ $0 }).first { throw failure }
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+  }
+
+  func textChunks(_ entry: MapEntry) -> [(key: String, value: String)] {
+    [
       (key: "Title", value: Self.latin1(entry.filter)),
       (key: "Software", value: "featuremaps"),
       (key: "featuremaps:bank", value: Self.latin1(bankName)),
       (key: "featuremaps:filter", value: Self.latin1(entry.filter)),
-      (key: "featuremaps:mapping", value: Self.mappingText(mapping, scope: options.sharedScale ? "shared" : "per-map")),
+      (key: "featuremaps:mapping", value: Self.mappingText(entry.mapping!, scope: options.sharedScale ? "shared" : "per-map")),
     ]
-    let bitDepth = options.format == .png16 ? 16 : 8
-    let writer = try GrayPNGWriter(path: path, width: entry.width, height: entry.height, bitDepth: bitDepth,
-                                   compression: options.compression, text: text)
-    let (width, height) = (entry.width, entry.height)
-    if bitDepth == 8 {
-      var band = [UInt8](repeating: 0, count: Self.bandRows * width)
-      for start in stride(from: 0, to: height, by: Self.bandRows) {
-        let rowCount = min(Self.bandRows, height - start)
-        for i in 0..<(rowCount * width) { band[i] = UInt8(mapping.gray(map[start * width + i])) }
-        try band.withUnsafeBufferPointer { (rows) throws(CodecError) in
-          try writer.write(rows: UnsafeBufferPointer(rebasing: rows[0..<(rowCount * width)]))
-        }
-      }
-    } else {
-      var band = [UInt16](repeating: 0, count: Self.bandRows * width)
-      for start in stride(from: 0, to: height, by: Self.bandRows) {
-        let rowCount = min(Self.bandRows, height - start)
-        for i in 0..<(rowCount * width) { band[i] = UInt16(mapping.gray(map[start * width + i])) }
-        try band.withUnsafeBufferPointer { (rows) throws(CodecError) in
-          try writer.write(rows: UnsafeBufferPointer(rebasing: rows[0..<(rowCount * width)]))
-        }
-      }
-    }
-    try writer.finish()
   }
 
   /// "value = OFFSET + SCALE * gray (normalize MODE, scale SCOPE)", as in the manifest.
@@ -161,4 +238,10 @@ struct MapSetWriter {
   static func latin1(_ text: String) -> String {
     String(text.unicodeScalars.map { $0.value < 127 && $0.value >= 32 ? Character($0) : "?" })
   }
+}
+
+/// A buffer that threads may share because each writes a disjoint part of it.
+struct UnsafeMutableSendableBuffer<T>: @unchecked Sendable {
+  let buffer: UnsafeMutableBufferPointer<T>
+  init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
 }

@@ -38,6 +38,7 @@ public struct MapStatistics: Sendable, Equatable {
 
   /// The statistics of several maps taken together.
   public static func combined(_ parts: [MapStatistics]) -> MapStatistics {
+    let parts = parts.filter { $0.count > 0 }
     let count = parts.reduce(0) { $0 + $1.count }
     guard count > 0 else { return MapStatistics(minimum: 0, maximum: 0, mean: 0, standardDeviation: 0, count: 0) }
     let mean = parts.reduce(0.0) { $0 + $1.mean * Double($1.count) } / Double(count)
@@ -96,4 +97,9 @@ public struct ValueHistogram: Sendable {
     }
     return high
   }
+}
+
+extension MapStatistics {
+  /// No pixels.
+  static let empty = MapStatistics(minimum: 0, maximum: 0, mean: 0, standardDeviation: 0, count: 0)
 }

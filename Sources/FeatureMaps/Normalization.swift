@@ -72,6 +72,25 @@ public struct GrayMapping: Sendable, Equatable {
     return Int(min(max(g, 0), Double(maximumGray)))
   }
 
+  /// Gray levels for `count` values: the same as `gray(_:)` for each, in a loop the compiler vectorizes
+  /// (Float arithmetic; NaN becomes 0). `Gray` is UInt8 or UInt16.
+  @inline(__always)
+  public func quantize<Gray: FixedWidthInteger>(_ values: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Gray>) {
+    guard scale > 0 else {
+      out.update(repeating: 0, count: count)
+      return
+    }
+    let inverse = Float(1 / scale)
+    let shift = Float(offset)
+    let top = Float(maximumGray)
+    for i in 0..<count {
+      let v = ofMagnitude ? Swift.abs(values[i]) : values[i]
+      let x = (v - shift) * inverse + 0.5
+      let low = x > 0 ? x : 0  // NaN > 0 is false: NaN becomes 0
+      out[i] = Gray(truncatingIfNeeded: Int32(low < top ? low : top))
+    }
+  }
+
   /// Chooses the mapping for maps with statistics `stats`; `percentiles` gives the clip bounds for
   /// `.percentile` (nil otherwise).
   public static func choose(_ mode: NormalizeMode, stats: MapStatistics, percentiles: (Double, Double)?,

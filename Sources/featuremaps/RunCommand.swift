@@ -52,10 +52,10 @@ struct Run: ParsableCommand {
   @Flag(help: "Write every layer's maps into layer1/, layer2/, ... (default: the final layer's only).")
   var allLayers = false
 
-  @Option(help: ArgumentHelp("zlib level 0-9 for PNG maps (1 is fast; 6 is libpng's default, smaller and slower).", valueName: "level"))
+  @Option(help: ArgumentHelp("Compression level 0-12 for PNG maps (libdeflate: 1 is fast, higher is smaller and slower).", valueName: "level"))
   var pngLevel: Int = PNGCompression.fast.level
 
-  @Option(help: ArgumentHelp("PNG row filter: none, up or adaptive.", valueName: "filter"))
+  @Option(help: ArgumentHelp("PNG row filter: up (default) or none.", valueName: "filter"))
   var pngFilter: String = PNGCompression.fast.filter.rawValue
 
   @Option(help: ArgumentHelp("Refuse pictures with more pixels than this (checked on the header, before decoding).", valueName: "n"))
@@ -88,6 +88,9 @@ struct Run: ParsableCommand {
   @Flag(name: .shortAndLong, help: "No progress line, no per-picture notes (errors are still printed).")
   var quiet = false
 
+  @Flag(help: "Print where each picture's time went (decode, each layer with its GFLOP/s, encode) on standard error.")
+  var timings = false
+
   func validate() throws {
     if images.isEmpty && filesFrom == nil {
       throw ValidationError("Give at least one picture or folder, or --files-from FILE.")
@@ -98,8 +101,8 @@ struct Run: ParsableCommand {
     }
     if !["per-map", "shared"].contains(scale) { throw ValidationError("--scale must be per-map or shared, not '\(scale)'.") }
     if StatisticsRegion(rawValue: statistics) == nil { throw ValidationError("--stats must be interior or all, not '\(statistics)'.") }
-    if !(0...9).contains(pngLevel) { throw ValidationError("--png-level must be between 0 and 9, not \(pngLevel).") }
-    if PNGCompression.Filter(rawValue: pngFilter) == nil { throw ValidationError("--png-filter must be none, up or adaptive, not '\(pngFilter)'.") }
+    if !PNGCompression.levels.contains(pngLevel) { throw ValidationError("--png-level must be between 0 and 12, not \(pngLevel).") }
+    if PNGCompression.Filter(rawValue: pngFilter) == nil { throw ValidationError("--png-filter must be up or none, not '\(pngFilter)'.") }
     if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1.") }
     if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
     if let shard, Shard(argument: shard) == nil { throw ValidationError("--shard must be I/N with 1 <= I <= N, e.g. 2/4, not '\(shard)'.") }
@@ -138,6 +141,7 @@ struct Run: ParsableCommand {
     batch.skipExisting = skipExisting
     batch.logJSON = log == "json"
     batch.quiet = quiet
+    batch.timings = timings
     batch.showProgress = isatty(STDERR_FILENO) != 0 && plan.pictures.count > 1
 
     let interruption = Interruption()

@@ -23,9 +23,10 @@ int fm_kernel_filter_block(fm_kernel kernel);
 int fm_kernel_pixel_block(fm_kernel kernel);
 
 /// One output row for one block of filters: out[f][x] = sum over c, ky, kx of
-/// weights[c][ky][kx][f] * input[c][in_row + ky * dy][x + kx * dx]. No bias, no activation.
+/// weights[c][ky][kx][f] * input[c][in_row + ky * dy][x + kx * dx], added to what `out` holds when
+/// `accumulate` is set (so that channels can be taken in chunks). No bias, no activation.
 void fm_conv_row(fm_kernel kernel, const float *input, int channels, size_t plane_stride, size_t row_stride,
                  int in_row, const float *weights, int kh, int kw, int dy, int dx, int width, float *out,
-                 size_t out_stride);
+                 size_t out_stride, int accumulate);
 
 #endif

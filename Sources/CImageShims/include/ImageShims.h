@@ -55,25 +55,16 @@ fm_status fm_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, f
 
 void fm_decoded_free(fm_decoded *decoded);
 
-// MARK: - Writing grayscale PNGs row by row
+// MARK: - Writing grayscale PNGs
 
-typedef struct fm_png_writer fm_png_writer;
+typedef enum { FM_PNG_FILTER_NONE = 0, FM_PNG_FILTER_UP = 1 } fm_png_filter;
 
-typedef enum { FM_PNG_FILTER_NONE = 0, FM_PNG_FILTER_UP = 1, FM_PNG_FILTER_ADAPTIVE = 2 } fm_png_filter;
-
-/// Opens `path` for writing and writes the PNG header and tEXt chunks. Returns NULL with `message`
-/// set on failure. `bit_depth` is 8 or 16; 16-bit rows are passed as native-endian uint16.
-fm_png_writer *fm_png_writer_open(const char *path, uint32_t width, uint32_t height, int bit_depth,
-                                  int compression_level, fm_png_filter filter, const char *const *text_keys,
-                                  const char *const *text_values, int text_count, char *message);
-
-/// Appends `row_count` contiguous rows.
-fm_status fm_png_writer_write_rows(fm_png_writer *writer, const void *rows, uint32_t row_count, char *message);
-
-/// Writes the end of the PNG, closes the file and frees the writer (also on failure).
-fm_status fm_png_writer_finish(fm_png_writer *writer, char *message);
-
-/// Closes the file and frees the writer without finishing the PNG.
-void fm_png_writer_abandon(fm_png_writer *writer);
+/// Writes a whole grayscale PNG to `path`: `samples` holds `height` rows of `width` samples, uint8 for
+/// `bit_depth` 8 or native-endian uint16 for 16. The data is compressed with libdeflate at
+/// `compression_level` (0-12); `text_*` become tEXt chunks. On failure the file may exist, partial: the
+/// caller writes to a temporary name.
+fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, int bit_depth, int compression_level,
+                            fm_png_filter filter, const void *samples, const char *const *text_keys,
+                            const char *const *text_values, int text_count, char *message);
 
 #endif

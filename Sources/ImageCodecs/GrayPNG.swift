@@ -1,0 +1,69 @@
+import CImageShims
+import Foundation
+
+/// How hard the compressor works and which PNG row filter is used when writing maps.
+public struct PNGCompression: Sendable, Equatable {
+  /// libdeflate level 0...12 (0 stores, 1 is fastest, 12 smallest).
+  public var level: Int
+  public var filter: Filter
+
+  public enum Filter: String, Sendable, CaseIterable {
+    /// Rows as they are.
+    case none
+    /// Each byte minus the byte above: smooth maps compress much better, at almost no cost.
+    case up
+  }
+
+  public static let levels = 0...12
+
+  /// The default: measured in bench/ as the best trade of time for size on real maps (see the README).
+  public static let fast = PNGCompression(level: 1, filter: .up)
+
+  public init(level: Int, filter: Filter) {
+    precondition(Self.levels.contains(level))
+    self.level = level
+    self.filter = filter
+  }
+}
+
+/// Writes grayscale PNGs (8 or 16 bits) atomically: the file appears under its final name only when
+/// complete. The image data is compressed by libdeflate; libpng writes the chunks.
+public enum GrayPNG {
+  /// Writes `samples` (`height` rows of `width`) as an 8-bit grayscale PNG at `path`.
+  public static func write(_ samples: UnsafeBufferPointer<UInt8>, width: Int, height: Int, to path: String,
+                           compression: PNGCompression = .fast, text: [(key: String, value: String)] = []) throws(CodecError) {
+    precondition(samples.count == width * height)
+    try write(UnsafeRawPointer(samples.baseAddress!), bitDepth: 8, width: width, height: height, to: path,
+              compression: compression, text: text)
+  }
+
+  /// Writes `samples` (`height` rows of `width`) as a 16-bit grayscale PNG at `path`.
+  public static func write(_ samples: UnsafeBufferPointer<UInt16>, width: Int, height: Int, to path: String,
+                           compression: PNGCompression = .fast, text: [(key: String, value: String)] = []) throws(CodecError) {
+    precondition(samples.count == width * height)
+    try write(UnsafeRawPointer(samples.baseAddress!), bitDepth: 16, width: width, height: height, to: path,
+              compression: compression, text: text)
+  }
+
+  private static func write(_ samples: UnsafeRawPointer, bitDepth: Int, width: Int, height: Int, to path: String,
+                            compression: PNGCompression, text: [(key: String, value: String)]) throws(CodecError) {
+    let file = AtomicFile(finalPath: path)
+    var message = [CChar](repeating: 0, count: Int(FM_MESSAGE_SIZE))
+    let keys = text.map { strdup($0.key) }
+    let values = text.map { strdup($0.value) }
+    defer {
+      keys.forEach { free($0) }
+      values.forEach { free($0) }
+    }
+    let status = file.temporaryPath.withCString { cPath in
+      fm_png_write_gray(cPath, UInt32(width), UInt32(height), Int32(bitDepth), Int32(compression.level),
+                        compression.filter == .up ? FM_PNG_FILTER_UP : FM_PNG_FILTER_NONE, samples,
+                        keys.map { UnsafePointer($0) }, values.map { UnsafePointer($0) }, Int32(text.count), &message)
+    }
+    guard status == FM_OK else {
+      file.discard()
+      throw .io(path: path, reason: "cannot write: \(String(cString: message))")
+    }
+    try file.commit()
+  }
+}
