@@ -14,7 +14,7 @@ public struct PreparedConv: @unchecked Sendable {
   let weights: [Float]
   /// For the SIMD path: per group, per block of FB filters, (C / groups, KH, KW, FB), zero-filled.
   let packed: [Float]
-  let filterBlock: Int
+  public let filterBlock: Int
   let blocksPerGroup: Int
   /// Output row width rounded up to the kernel's pixel block.
   let roundedWidth: Int

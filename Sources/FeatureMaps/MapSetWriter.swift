@@ -17,10 +17,12 @@ public struct MapEntry: Sendable {
 
 /// Writes the maps of one layer: statistics, gray mappings, then one file per map.
 ///
-/// Memory stays bounded whatever the number and size of the maps: pass 1 computes the statistics in
-/// bands of rows (a second band pass builds the histograms for `percentile`), and pass 2 computes the
-/// maps in groups, turns each group into gray levels band by band and encodes it (maps in parallel).
-/// A source that is not in memory is computed once per pass; small outputs are materialized first.
+/// Memory stays bounded whatever the number and size of the maps: only a group of maps is held as
+/// floats at a time, and each map is turned into gray levels and encoded on its own. With a per-map
+/// scale each group is computed once and gives its own statistics. A shared scale needs the statistics
+/// of every map first: a pass over bands of rows gathers them (a second one builds the histograms for
+/// `percentile`), then the groups are computed again to be written. Small outputs are computed once and
+/// kept whole.
 struct MapSetWriter {
   var source: MapSource
   let names: [String]
@@ -33,41 +35,116 @@ struct MapSetWriter {
   /// `""` or `layerN/`.
   let folder: String
 
-  /// Outputs up to this size are computed once and kept; larger ones are computed once per pass.
-  static let materializeBytes = 128 << 20
-  /// Float values computed at a time in a band.
-  static let bandBytes = 64 << 20
-  /// Gray (or, for npy, float) maps held at a time before encoding.
-  static let groupBytes = 192 << 20
+  /// Outputs up to this size are computed once and kept whole.
+  var materializeBytes: Int { options.mapMemoryBytes / 3 }
+  /// Float values computed at a time in a band (shared-scale statistics).
+  var bandBytes: Int { options.mapMemoryBytes / 6 }
+  /// Float maps held at a time while a group is written (rounded to the engine's filter block).
+  var groupBytes: Int { options.mapMemoryBytes }
 
   /// Writes the maps; returns their entries and the seconds spent encoding.
   mutating func write(into directory: String) throws(CodecError) -> (entries: [MapEntry], encodeSeconds: Double) {
     let (count, height, width) = (source.count, source.height, source.width)
-    if count * height * width * 4 <= Self.materializeBytes { source = source.materialized() }
+    if count * height * width * 4 <= materializeBytes { source = source.materialized() }
     let useInterior = options.statisticsRegion == .interior && !interior.rows.isEmpty && !interior.columns.isEmpty
     let rows = useInterior ? interior.rows : 0..<height
     let columns = useInterior ? interior.columns : 0..<width
 
-    let statistics = gatherStatistics(rows: rows, columns: columns)
-    let mappings = options.format == .npy ? nil : chooseMappings(statistics, rows: rows, columns: columns)
-    let digits = max(2, String(firstIndex + count - 1).count)
-    let entries = (0..<count).map { m in
-      let index = firstIndex + m
-      let number = String(repeating: "0", count: max(0, digits - String(index).count)) + String(index)
-      return MapEntry(
-        index: index, layer: layerNumber, filter: names[m],
-        file: "\(folder)\(number)-\(Self.fileSafe(names[m])).\(options.format.fileExtension)",
-        width: width, height: height, statistics: statistics[m], mapping: mappings?[m])
+    var groupSize = source.isInMemory ? count : max(1, groupBytes / max(1, height * width * 4))
+    if groupSize >= source.filterBlock { groupSize -= groupSize % source.filterBlock }
+    let groups = stride(from: 0, to: count, by: groupSize).map { $0..<min(count, $0 + groupSize) }
+
+    // With a shared scale, or all maps in one group, the mappings are known before the first file.
+    var statistics: [MapStatistics]?
+    var mappings: [GrayMapping]?
+    if options.sharedScale && groups.count > 1 {
+      statistics = gatherStatistics(rows: rows, columns: columns)
+      mappings = chooseSharedMappings(statistics!, rows: rows, columns: columns)
     }
 
+    var entries: [MapEntry] = []
     var encodeSeconds = 0.0
-    let bytesPerValue = options.format == .png ? 1 : options.format == .png16 ? 2 : 4
-    let groupSize = max(1, min(count, Self.groupBytes / max(1, height * width * bytesPerValue)))
-    for first in stride(from: 0, to: count, by: groupSize) {
-      let group = first..<min(count, first + groupSize)
-      encodeSeconds += try writeGroup(group, entries: entries, directory: directory)
+    let digits = max(2, String(firstIndex + count - 1).count)
+    var computing = source  // a copy, so that the closures below may read `self`; the engine's time adds up in it
+    defer { source = computing }
+    var buffer: [Float] = []  // one group of float maps, reused from group to group
+    for group in groups {
+      let known = (statistics, mappings)
+      let written = try computing.withMaps(group, reusing: &buffer) { (maps) throws(CodecError) -> ([MapEntry], Double) in
+        let stats = known.0.map { Array($0[group]) } ?? Self.statistics(of: maps, count: group.count, width: width, height: height,
+                                                                          rows: rows, columns: columns, threads: options.threads)
+        let groupMappings: [GrayMapping]?
+        if options.format == .npy {
+          groupMappings = nil
+        } else if let all = known.1 {
+          groupMappings = Array(all[group])
+        } else if options.sharedScale {
+          groupMappings = chooseSharedMappings(inMemory: maps, stats, rows: rows, columns: columns)
+        } else {
+          groupMappings = choosePerMapMappings(maps, stats, rows: rows, columns: columns)
+        }
+        let groupEntries = group.map { m in
+          let index = firstIndex + m
+          let number = String(repeating: "0", count: max(0, digits - String(index).count)) + String(index)
+          return MapEntry(
+            index: index, layer: layerNumber, filter: names[m],
+            file: "\(folder)\(number)-\(Self.fileSafe(names[m])).\(options.format.fileExtension)",
+            width: width, height: height, statistics: stats[m - group.lowerBound], mapping: groupMappings?[m - group.lowerBound])
+        }
+        return (groupEntries, try writeMaps(maps, entries: groupEntries, directory: directory))
+      }
+      entries += written.0
+      encodeSeconds += written.1
     }
     return (entries, encodeSeconds)
+  }
+
+  // MARK: - Statistics and mappings of maps in memory
+
+  /// Statistics of `count` maps held as (count, height, width), over `rows` x `columns`.
+  static func statistics(of maps: UnsafeBufferPointer<Float>, count: Int, width: Int, height: Int, rows: Range<Int>,
+                         columns: Range<Int>, threads: Int) -> [MapStatistics] {
+    var result = [MapStatistics](repeating: .empty, count: count)
+    result.withUnsafeMutableBufferPointer { result in
+      let out = UnsafeMutableSendableBuffer(result)
+      Engine.parallel(count, threads: threads) { m in
+        let map = UnsafeBufferPointer(rebasing: maps[(m * height * width)..<((m + 1) * height * width)])
+        out.buffer[m] = MapStatistics.of(map, width: width, rows: rows, columns: columns)
+      }
+    }
+    return result
+  }
+
+  /// One mapping per map; `percentile` reads each map's histogram.
+  private func choosePerMapMappings(_ maps: UnsafeBufferPointer<Float>, _ stats: [MapStatistics], rows: Range<Int>,
+                                    columns: Range<Int>) -> [GrayMapping] {
+    let plane = source.height * source.width
+    return stats.enumerated().map { m, stat in
+      var percentiles: (Double, Double)?
+      if case .percentile(let p) = options.normalize {
+        var histogram = ValueHistogram(low: stat.minimum, high: stat.maximum)
+        histogram.add(UnsafeBufferPointer(rebasing: maps[(m * plane)..<((m + 1) * plane)]), width: source.width, rows: rows, columns: columns)
+        percentiles = (histogram.percentile(p), histogram.percentile(100 - p))
+      }
+      return GrayMapping.choose(options.normalize, stats: stat, percentiles: percentiles, maximumGray: options.format.maximumGray)
+    }
+  }
+
+  /// One mapping for all maps, which are all in `maps`.
+  private func chooseSharedMappings(inMemory maps: UnsafeBufferPointer<Float>, _ stats: [MapStatistics], rows: Range<Int>,
+                                    columns: Range<Int>) -> [GrayMapping] {
+    let combined = MapStatistics.combined(stats)
+    var percentiles: (Double, Double)?
+    if case .percentile(let p) = options.normalize {
+      var histogram = ValueHistogram(low: combined.minimum, high: combined.maximum)
+      let plane = source.height * source.width
+      for m in stats.indices {
+        histogram.add(UnsafeBufferPointer(rebasing: maps[(m * plane)..<((m + 1) * plane)]), width: source.width, rows: rows, columns: columns)
+      }
+      percentiles = (histogram.percentile(p), histogram.percentile(100 - p))
+    }
+    let mapping = GrayMapping.choose(options.normalize, stats: combined, percentiles: percentiles, maximumGray: options.format.maximumGray)
+    return Array(repeating: mapping, count: stats.count)
   }
 
   // MARK: - Pass 1: statistics
@@ -75,7 +152,7 @@ struct MapSetWriter {
   /// Calls `body(rows, values)` for bands of rows of maps `filters`, values (filters.count, rows.count, width).
   private mutating func forEachBand(of filters: Range<Int>, _ body: (Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void) {
     let (height, width) = (source.height, source.width)
-    let bandRows = max(1, min(height, Self.bandBytes / max(1, filters.count * width * 4)))
+    let bandRows = max(1, min(height, bandBytes / max(1, filters.count * width * 4)))
     var band = [Float](repeating: 0, count: filters.count * bandRows * width)
     for start in stride(from: 0, to: height, by: bandRows) {
       let rows = start..<min(height, start + bandRows)
@@ -106,30 +183,24 @@ struct MapSetWriter {
     return parts.map { MapStatistics.combined($0) }
   }
 
-  private mutating func chooseMappings(_ statistics: [MapStatistics], rows: Range<Int>, columns: Range<Int>) -> [GrayMapping] {
-    let maximumGray = options.format.maximumGray
-    let groups: [[Int]] = options.sharedScale ? [Array(statistics.indices)] : statistics.indices.map { [$0] }
-    let combined = groups.map { group in MapStatistics.combined(group.map { statistics[$0] }) }
-    var percentiles = [(Double, Double)?](repeating: nil, count: groups.count)
+  /// One mapping for all maps, computed band by band (the maps are not in memory).
+  private mutating func chooseSharedMappings(_ statistics: [MapStatistics], rows: Range<Int>, columns: Range<Int>) -> [GrayMapping] {
+    let combined = MapStatistics.combined(statistics)
+    var percentiles: (Double, Double)?
     if case .percentile(let p) = options.normalize {
-      var histograms = combined.map { ValueHistogram(low: $0.minimum, high: $0.maximum) }
-      let width = source.width
-      let groupOfMap = Dictionary(uniqueKeysWithValues: groups.enumerated().flatMap { g, maps in maps.map { ($0, g) } })
-      forEachBand(of: 0..<source.count) { bandRows, values in
+      var histogram = ValueHistogram(low: combined.minimum, high: combined.maximum)
+      let (width, count) = (source.width, source.count)
+      forEachBand(of: 0..<count) { bandRows, values in
         guard let local = Self.rows(rows, within: bandRows) else { return }
-        for m in 0..<statistics.count {
+        for m in 0..<count {
           let map = UnsafeBufferPointer(rebasing: values[(m * bandRows.count * width)..<((m + 1) * bandRows.count * width)])
-          histograms[groupOfMap[m]!].add(map, width: width, rows: local, columns: columns)
+          histogram.add(map, width: width, rows: local, columns: columns)
         }
       }
-      percentiles = histograms.map { ($0.percentile(p), $0.percentile(100 - p)) }
+      percentiles = (histogram.percentile(p), histogram.percentile(100 - p))
     }
-    var mappings = [GrayMapping?](repeating: nil, count: statistics.count)
-    for (g, group) in groups.enumerated() {
-      let mapping = GrayMapping.choose(options.normalize, stats: combined[g], percentiles: percentiles[g], maximumGray: maximumGray)
-      for m in group { mappings[m] = mapping }
-    }
-    return mappings.map { $0! }
+    let mapping = GrayMapping.choose(options.normalize, stats: combined, percentiles: percentiles, maximumGray: options.format.maximumGray)
+    return Array(repeating: mapping, count: statistics.count)
   }
 
   /// The rows of `wanted` that lie in `band`, counted from the band's first row; nil when none do.
@@ -140,66 +211,38 @@ struct MapSetWriter {
 
   // MARK: - Pass 2: gray levels and files
 
-  /// Computes, converts and encodes the maps `group`; returns the seconds spent encoding.
-  private mutating func writeGroup(_ group: Range<Int>, entries: [MapEntry], directory: String) throws(CodecError) -> Double {
-    let plane = source.height * source.width
-    let format = options.format
-    var grays8 = [UInt8](repeating: 0, count: format == .png ? group.count * plane : 0)
-    var grays16 = [UInt16](repeating: 0, count: format == .png16 ? group.count * plane : 0)
-    var floats = [Float](repeating: 0, count: format == .npy ? group.count * plane : 0)
-    let threads = options.threads
-    let (width, height) = (source.width, source.height)
-    forEachBand(of: group) { bandRows, values in
-      let offset = bandRows.lowerBound * width
-      let length = bandRows.count * width
-      grays8.withUnsafeMutableBufferPointer { g8 in
-        grays16.withUnsafeMutableBufferPointer { g16 in
-          floats.withUnsafeMutableBufferPointer { f32 in
-            let (g8, g16, f32) = (UnsafeMutableSendableBuffer(g8), UnsafeMutableSendableBuffer(g16), UnsafeMutableSendableBuffer(f32))
-            Engine.parallel(group.count, threads: threads) { i in
-              let from = values.baseAddress! + i * length
-              let to = i * plane + offset
-              switch format {
-              case .npy:
-                (f32.buffer.baseAddress! + to).update(from: from, count: length)
-              case .png:
-                entries[group.lowerBound + i].mapping!.quantize(from, count: length, into: g8.buffer.baseAddress! + to)
-              case .png16:
-                entries[group.lowerBound + i].mapping!.quantize(from, count: length, into: g16.buffer.baseAddress! + to)
-              }
-            }
-          }
-        }
-      }
-    }
-
+  /// Turns each map of `maps` (as `entries` list them) into gray levels and encodes it, maps in parallel,
+  /// each with its own buffer; returns the seconds spent.
+  private func writeMaps(_ maps: UnsafeBufferPointer<Float>, entries: [MapEntry], directory: String) throws(CodecError) -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
-    var failures = [CodecError?](repeating: nil, count: group.count)
-    grays8.withUnsafeBufferPointer { g8 in
-      grays16.withUnsafeBufferPointer { g16 in
-        floats.withUnsafeBufferPointer { f32 in
-          failures.withUnsafeMutableBufferPointer { failures in
-            let failed = UnsafeMutableSendableBuffer(failures)
-            Engine.parallel(group.count, threads: threads) { i in
-              let entry = entries[group.lowerBound + i]
-              let path = directory + "/" + entry.file
-              let slice = i * plane..<(i + 1) * plane
-              do throws(CodecError) {
-                switch format {
-                case .npy:
-                  try AtomicFile.write(NPYFile.bytes(UnsafeBufferPointer(rebasing: f32[slice]), height: height, width: width), to: path)
-                case .png:
-                  try GrayPNG.write(UnsafeBufferPointer(rebasing: g8[slice]), width: width, height: height, to: path,
-                                    compression: options.compression, text: textChunks(entry))
-                case .png16:
-                  try GrayPNG.write(UnsafeBufferPointer(rebasing: g16[slice]), width: width, height: height, to: path,
-                                    compression: options.compression, text: textChunks(entry))
-                }
-              } catch {
-                failed.buffer[i] = error
-              }
+    let (width, height) = (source.width, source.height)
+    let plane = width * height
+    var failures = [CodecError?](repeating: nil, count: entries.count)
+    failures.withUnsafeMutableBufferPointer { failures in
+      let failed = UnsafeMutableSendableBuffer(failures)
+      Engine.parallel(entries.count, threads: options.threads) { i in
+        let entry = entries[i]
+        let map = UnsafeBufferPointer(rebasing: maps[(i * plane)..<((i + 1) * plane)])
+        let path = directory + "/" + entry.file
+        do throws(CodecError) {
+          switch options.format {
+          case .npy:
+            try AtomicFile.write(NPYFile.bytes(map, height: height, width: width), to: path)
+          case .png:
+            var grays = [UInt8](repeating: 0, count: plane)
+            grays.withUnsafeMutableBufferPointer { entry.mapping!.quantize(map.baseAddress!, count: plane, into: $0.baseAddress!) }
+            try grays.withUnsafeBufferPointer { (grays) throws(CodecError) in
+              try GrayPNG.write(grays, width: width, height: height, to: path, compression: options.compression, text: textChunks(entry))
+            }
+          case .png16:
+            var grays = [UInt16](repeating: 0, count: plane)
+            grays.withUnsafeMutableBufferPointer { entry.mapping!.quantize(map.baseAddress!, count: plane, into: $0.baseAddress!) }
+            try grays.withUnsafeBufferPointer { (grays) throws(CodecError) in
+              try GrayPNG.write(grays, width: width, height: height, to: path, compression: options.compression, text: textChunks(entry))
             }
           }
+        } catch {
+          failed.buffer[i] = error
         }
       }
     }

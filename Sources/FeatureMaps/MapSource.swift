@@ -1,5 +1,6 @@
 import ConvEngine
 import Foundation
+import ImageCodecs
 
 /// Where a layer's maps come from: a tensor already in memory, or a conv layer that computes any block of
 /// filters x rows on demand (so that maps can be produced in bands without holding them all).
@@ -9,13 +10,18 @@ struct MapSource {
   let width: Int
   /// Writes maps `filters`, rows `rows` as (filters.count, rows.count, width) into the pointer.
   private let fill: (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void
+  /// The maps, when they are in memory already.
+  private var tensor: Tensor?
+  /// Filters computed together by the engine: groups of maps are best aligned to it.
+  let filterBlock: Int
   /// Seconds spent in the engine, and its floating-point operations.
   private(set) var engineSeconds = 0.0
   private(set) var engineOperations = 0.0
   private let operationsPerOutput: Double
 
   static func tensor(_ tensor: Tensor) -> MapSource {
-    MapSource(count: tensor.channels, height: tensor.height, width: tensor.width, operationsPerOutput: 0) { filters, rows, out in
+    var source = MapSource(count: tensor.channels, height: tensor.height, width: tensor.width, operationsPerOutput: 0,
+                           filterBlock: 1) { filters, rows, out in
       tensor.values.withUnsafeBufferPointer { values in
         for (i, f) in filters.enumerated() {
           let from = values.baseAddress! + (f * tensor.height + rows.lowerBound) * tensor.width
@@ -23,30 +29,51 @@ struct MapSource {
         }
       }
     }
+    source.tensor = tensor
+    return source
   }
 
   static func conv(_ prepared: PreparedConv, threads: Int) -> MapSource {
     let g = prepared.geometry
     return MapSource(count: prepared.conv.filterCount, height: g.outputHeight, width: g.outputWidth,
-                     operationsPerOutput: 2 * Double(prepared.conv.multiplyAddsPerOutput)) { filters, rows, out in
+                     operationsPerOutput: 2 * Double(prepared.conv.multiplyAddsPerOutput),
+                     filterBlock: prepared.filterBlock) { filters, rows, out in
       prepared.compute(filters: filters, rows: rows, into: out, threads: threads)
     }
   }
 
-  private init(count: Int, height: Int, width: Int, operationsPerOutput: Double,
+  private init(count: Int, height: Int, width: Int, operationsPerOutput: Double, filterBlock: Int,
                fill: @escaping (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
     self.count = count
     self.height = height
     self.width = width
     self.operationsPerOutput = operationsPerOutput
+    self.filterBlock = filterBlock
     self.fill = fill
   }
+
+  var isInMemory: Bool { tensor != nil }
 
   mutating func fill(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
     let start = DispatchTime.now().uptimeNanoseconds
     fill(filters, rows, out)
     engineSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     engineOperations += operationsPerOutput * Double(filters.count * rows.count * width)
+  }
+
+  /// Runs `body` with maps `filters`, whole, as (filters.count, height, width): in place when the maps are
+  /// in memory, else computed into `buffer` (grown when needed, kept for the next call).
+  mutating func withMaps<T>(_ filters: Range<Int>, reusing buffer: inout [Float],
+                            _ body: (UnsafeBufferPointer<Float>) throws(CodecError) -> T) throws(CodecError) -> T {
+    let size = filters.count * height * width
+    if let tensor {
+      return try tensor.values.withUnsafeBufferPointer { (values) throws(CodecError) in
+        try body(UnsafeBufferPointer(rebasing: values[(filters.lowerBound * height * width)..<(filters.upperBound * height * width)]))
+      }
+    }
+    if buffer.count < size { buffer = [Float](repeating: 0, count: size) }
+    buffer.withUnsafeMutableBufferPointer { fill(filters: filters, rows: 0..<height, into: $0.baseAddress!) }
+    return try buffer.withUnsafeBufferPointer { (maps) throws(CodecError) in try body(UnsafeBufferPointer(rebasing: maps[0..<size])) }
   }
 
   /// Every map computed once, as a tensor.

@@ -72,10 +72,12 @@ public struct GrayMapping: Sendable, Equatable {
     return Int(min(max(g, 0), Double(maximumGray)))
   }
 
-  /// Gray levels for `count` values: the same as `gray(_:)` for each, in a loop the compiler vectorizes
-  /// (Float arithmetic; NaN becomes 0). `Gray` is UInt8 or UInt16.
+  /// Gray levels for `count` values: `gray(_:)` of each (to within a rounding tie), in a loop the compiler
+  /// vectorizes: Float arithmetic, NaN becomes 0, and no checked conversion (adding 2^23 to a value in
+  /// 0...65535 leaves it rounded to the nearest integer in the low bits of the Float's mantissa).
   @inline(__always)
-  public func quantize<Gray: FixedWidthInteger>(_ values: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Gray>) {
+  public func quantize<Gray: FixedWidthInteger & UnsignedInteger>(_ values: UnsafePointer<Float>, count: Int,
+                                                                   into out: UnsafeMutablePointer<Gray>) {
     guard scale > 0 else {
       out.update(repeating: 0, count: count)
       return
@@ -83,11 +85,13 @@ public struct GrayMapping: Sendable, Equatable {
     let inverse = Float(1 / scale)
     let shift = Float(offset)
     let top = Float(maximumGray)
+    let magnitude = ofMagnitude
     for i in 0..<count {
-      let v = ofMagnitude ? Swift.abs(values[i]) : values[i]
-      let x = (v - shift) * inverse + 0.5
+      let v = magnitude ? Swift.abs(values[i]) : values[i]
+      let x = (v - shift) * inverse
       let low = x > 0 ? x : 0  // NaN > 0 is false: NaN becomes 0
-      out[i] = Gray(truncatingIfNeeded: Int32(low < top ? low : top))
+      let clamped = low < top ? low : top
+      out[i] = Gray(truncatingIfNeeded: (clamped + 8_388_608).bitPattern)
     }
   }
 

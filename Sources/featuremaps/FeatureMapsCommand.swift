@@ -1,5 +1,6 @@
 import ArgumentParser
 import FeatureMaps
+import ImageCodecs
 
 /// `featuremaps`: the root command. Running pictures is the default subcommand.
 @main
@@ -20,6 +21,7 @@ struct FeatureMapsCommand: ParsableCommand {
 
   /// ArgumentParser exits with 64 for usage errors; featuremaps documents 2, as most Unix tools do.
   static func main() {
+    ProcessMemory.reuseLargeBuffers()
     // `featuremaps --help` shows the main job's options: that is what people run it for.
     let arguments = Array(CommandLine.arguments.dropFirst())
     if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {

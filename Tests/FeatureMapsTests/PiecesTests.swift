@@ -74,3 +74,56 @@ final class PiecesTests: TemporaryFolderTestCase {
     XCTAssertEqual(MapSetWriter.fileSafe("a b/c\\d"), "a_b_c_d")
   }
 }
+
+/// The streaming paths (groups of maps, band passes for a shared scale) write the same files as the
+/// whole-output path.
+final class StreamingTests: TemporaryFolderTestCase {
+  func run(bank: String, _ configure: (inout RunOptions) -> Void, budget: Int, into name: String) throws -> [String: Data] {
+    var options = RunOptions()
+    configure(&options)
+    options.mapMemoryBytes = budget
+    _ = try PictureProcessor(bank: try BankCatalog.load(bank), options: options)
+      .process(path: Project.path("SampleImages/coffee.png"), displayPath: "coffee.png", outputDirectory: path(name))
+    var contents: [String: Data] = [:]
+    for file in files(name) { contents[file] = try Data(contentsOf: URL(fileURLWithPath: path(name + "/" + file))) }
+    return contents
+  }
+
+  func assertClose(_ a: Any, _ b: Any, at path: String) {
+    switch (a, b) {
+    case (let x as [String: Any], let y as [String: Any]):
+      XCTAssertEqual(x.keys.sorted(), y.keys.sorted(), path)
+      for key in x.keys where y[key] != nil { assertClose(x[key]!, y[key]!, at: path + "." + key) }
+    case (let x as [Any], let y as [Any]):
+      XCTAssertEqual(x.count, y.count, path)
+      for (i, pair) in zip(x, y).enumerated() { assertClose(pair.0, pair.1, at: "\(path)[\(i)]") }
+    case (let x as String, let y as String):
+      XCTAssertEqual(x, y, path)
+    case (let x as NSNumber, let y as NSNumber):
+      XCTAssertEqual(x.doubleValue, y.doubleValue, accuracy: 1e-12 * max(1, abs(x.doubleValue)), path)
+    default:
+      XCTFail("\(path): \(a) and \(b) differ in kind")
+    }
+  }
+
+  func testTinyBudgetsWriteTheSameFilesAsOneWholePass() throws {
+    let settings: [(String, (inout RunOptions) -> Void)] = [
+      ("per-map", { _ in }),
+      ("shared", { $0.sharedScale = true }),
+      ("shared percentile", { $0.sharedScale = true; $0.normalize = .percentile(2) }),
+      ("per-map percentile 16-bit", { $0.normalize = .percentile(1); $0.format = .png16 }),
+      ("npy", { $0.format = .npy }),
+    ]
+    for (name, configure) in settings {
+      let whole = try run(bank: "gabor", configure, budget: 384 << 20, into: "whole-\(name)")
+      // 600x400 maps of 960 kB: 3 MB holds 3 maps, so 10 maps take 4 groups and the shared scale band passes.
+      let streamed = try run(bank: "gabor", configure, budget: 3 << 20, into: "streamed-\(name)")
+      XCTAssertEqual(whole.keys.sorted(), streamed.keys.sorted(), name)
+      XCTAssertEqual(whole.count, 11, name)
+      for (file, data) in whole where file != "manifest.json" { XCTAssertEqual(streamed[file], data, "\(name): \(file) differs") }
+      // Statistics summed band by band may differ from whole rows in the last bits of a Double.
+      assertClose(try JSONSerialization.jsonObject(with: whole["manifest.json"]!),
+                  try JSONSerialization.jsonObject(with: streamed["manifest.json"]!), at: name)
+    }
+  }
+}
