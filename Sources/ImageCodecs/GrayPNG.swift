@@ -16,7 +16,8 @@ public struct PNGCompression: Sendable, Equatable {
 
   public static let levels = 0...12
 
-  /// The default: measured in bench/ as the best trade of time for size on real maps (see the README).
+  /// The default. On W2's 64 maps of 12 MP (README, Performance): level 1 with Up encodes in 1.8 s to
+  /// 142 MB, level 6 in 7.8 s to 130 MB, level 1 without a filter in 2.1 s to 188 MB.
   public static let fast = PNGCompression(level: 1, filter: .up)
 
   public init(level: Int, filter: Filter) {
