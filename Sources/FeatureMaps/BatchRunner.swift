@@ -43,6 +43,9 @@ public final class BatchRunner: @unchecked Sendable {
   private var lastDraw = Date.distantPast
   private var total = 0
   private var progressVisible = false
+  private let memory = MemoryBudget(totalBytes: MemoryBudget.defaultBytes)
+  /// Entries of the summary that are not pictures of the plan (skipped non-pictures, missing inputs).
+  private var skippedNonPictures = 0
 
   public init(processor: PictureProcessor, outputRoot: String, options: BatchOptions) {
     self.processor = processor
@@ -52,6 +55,7 @@ public final class BatchRunner: @unchecked Sendable {
 
   public func run(_ plan: InputPlan, interruption: Interruption) -> BatchSummary {
     summary.skipped = plan.skippedNonPictures
+    skippedNonPictures = plan.skippedNonPictures + plan.failures.count
     for failure in plan.failures { report(failure.path, status: "failed", seconds: 0, maps: 0, error: failure.reason) }
     total = plan.pictures.count
     started = Date()
@@ -82,6 +86,9 @@ public final class BatchRunner: @unchecked Sendable {
       report(picture.path, status: "skipped", seconds: 0, maps: 0, error: nil)
       return
     }
+    let need = processor.estimatedBytes(path: picture.path)
+    memory.acquire(need)
+    defer { memory.release(need) }
     do throws(PictureError) {
       let result = try processor.process(path: picture.path, displayPath: picture.path, outputDirectory: directory)
       if let warning = result.warning { say("featuremaps: \(picture.path): warning: \(warning)") }
@@ -149,15 +156,15 @@ public final class BatchRunner: @unchecked Sendable {
   private func drawProgress() {
     guard options.showProgress && !options.quiet else { return }
     let now = Date()
-    let finished = summary.done + summary.failed.count + summary.skipped
+    let finished = summary.done + summary.failed.count + summary.skipped - skippedNonPictures
     guard now.timeIntervalSince(lastDraw) > 0.1 || finished >= total else { return }
     lastDraw = now
     let elapsed = now.timeIntervalSince(started)
     let processed = summary.done + summary.failed.count
     let rate = elapsed > 0 ? Double(processed) / elapsed : 0
-    let remaining = max(0, total - next)
+    let remaining = max(0, total - finished)
     let eta = rate > 0 ? Self.clock(Double(remaining) / rate) : "--:--"
-    let line = "[\(min(next, total))/\(total)] \(summary.mapsWritten) maps, \(summary.failed.count) failed, "
+    let line = "[\(finished)/\(total)] \(summary.mapsWritten) maps, \(summary.failed.count) failed, "
       + String(format: "%.1f pictures/s, ETA %@", rate, eta)
     FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
     progressVisible = true

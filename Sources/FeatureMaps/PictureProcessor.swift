@@ -105,6 +105,16 @@ public struct PictureProcessor: Sendable {
     }
   }
 
+  /// About how much memory processing the picture at `path` takes at its peak, from its header: the
+  /// decoded planes, the prepared and padded input, every layer computed whole, and the maps being written.
+  public func estimatedBytes(path: String) -> Int {
+    guard let (width, height) = PictureHeader.dimensions(path: path) else { return options.mapMemoryBytes }
+    let pixels = width * height
+    let channels = bank.bank.input.channels.count
+    let wholeLayers = bank.bank.layers.dropLast().reduce(0) { $0 + $1.outputNames.count }
+    return 4 * pixels * (3 + 2 * channels + wholeLayers) + options.mapMemoryBytes
+  }
+
   /// Runs `body`; a shape error (the bank does not fit this picture) becomes a picture error.
   private func shaped<T>(_ displayPath: String, _ picture: Picture, _ body: () throws(ShapeError) -> T) throws(CodecError) -> T {
     do throws(ShapeError) {

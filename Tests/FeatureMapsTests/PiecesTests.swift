@@ -127,3 +127,27 @@ final class StreamingTests: TemporaryFolderTestCase {
     }
   }
 }
+
+final class MemoryBudgetTests: XCTestCase {
+  func testALargePictureWaitsUntilTheOthersLeaveRoomButOneAloneAlwaysRuns() {
+    let budget = MemoryBudget(totalBytes: 100)
+    budget.acquire(500)  // over the budget, but nothing else is in flight: it runs
+    budget.release(500)
+    budget.acquire(80)
+    let order = NSLock()
+    var events: [String] = []
+    let second = Thread {
+      budget.acquire(80)
+      order.withLock { events.append("second started") }
+      budget.release(80)
+    }
+    second.start()
+    usleep(100_000)
+    order.withLock { events.append("first done") }
+    budget.release(80)
+    while order.withLock({ events.count }) < 2 { usleep(1_000) }
+    XCTAssertEqual(events, ["first done", "second started"])
+    budget.acquire(40)  // small ones share the budget
+    budget.acquire(40)
+  }
+}

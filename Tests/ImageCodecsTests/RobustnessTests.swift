@@ -109,3 +109,15 @@ final class RobustnessTests: XCTestCase {
     XCTAssertNoThrow(try PictureDecoder(maximumPixels: 227 * 149).decode(path: Corpus.path("jpeg/testorig.jpg")))
   }
 }
+
+final class PictureHeaderTests: XCTestCase {
+  func testHeadersGiveTheSizeTheDecoderFinds() throws {
+    for file in ["jpeg/testorig.jpg", "jpeg/testimgp.jpg", "jpeg/testimgari.jpg", "pngsuite/basn2c08.png", "pngsuite/s01n3p01.png"] {
+      let picture = try PictureDecoder(appliesOrientation: false).decode(path: Corpus.path(file))
+      let header = try XCTUnwrap(PictureHeader.dimensions(path: Corpus.path(file)), file)
+      XCTAssertEqual([header.width, header.height], [picture.width, picture.height], file)
+    }
+    XCTAssertNil(PictureHeader.dimensions([0xFF, 0xD8, 0xFF, 0xE0, 0x00]))
+    XCTAssertNil(PictureHeader.dimensions(Array("not a picture".utf8)))
+  }
+}
