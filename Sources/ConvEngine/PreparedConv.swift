@@ -19,7 +19,7 @@ public struct PreparedConv: @unchecked Sendable {
   /// Output row width rounded up to the kernel's pixel block.
   let roundedWidth: Int
   /// Input channels given to the SIMD kernel at a time.
-  static let channelChunk = 4
+  static let channelChunk = 8
 
   public init(_ conv: ConvLayer, input: Tensor, layerIndex: Int = 0, path: Engine.Path = .best) throws(ShapeError) {
     precondition(input.channels == conv.inputChannels)
@@ -56,31 +56,37 @@ public struct PreparedConv: @unchecked Sendable {
         return first < filters.upperBound && min(first + filterBlock, (g + 1) * fpg) > filters.lowerBound
       }
     }
-    let wanted = max(1, (threads * 4 + blocks.count - 1) / blocks.count)
-    let bandRows = max(1, (rows.count + wanted - 1) / wanted)
-    let bands = (rows.count + bandRows - 1) / bandRows
     let target = UnsafeMutableSendablePointer(out)
-    Engine.parallel(blocks.count * bands, threads: threads) { item in
-      let (group, block) = blocks[item / bands]
-      let band = item % bands
-      let bandRange = (rows.lowerBound + band * bandRows)..<min(rows.upperBound, rows.lowerBound + (band + 1) * bandRows)
-      let firstFilter = group * fpg + block * filterBlock
-      let blockFilters = max(firstFilter, filters.lowerBound)..<min(firstFilter + filterBlock, (group + 1) * fpg, filters.upperBound)
-      if kernel != nil {
-        computeSIMD(group: group, block: block, filters: blockFilters, firstFilter: firstFilter, rows: bandRange,
-                    outputFilters: filters, outputRows: rows, out: target.pointer)
-      } else {
-        computePortable(filters: blockFilters, rows: bandRange, outputFilters: filters, outputRows: rows, out: target.pointer)
+    if kernel != nil {
+      // Work items are bands of rows, and each row runs every block while its input rows are in the cache.
+      let bands = min(rows.count, threads * 4)
+      Engine.parallel(bands, threads: threads) { band in
+        let bandRange = (rows.lowerBound + rows.count * band / bands)..<(rows.lowerBound + rows.count * (band + 1) / bands)
+        computeSIMD(blocks: blocks, filters: filters, rows: bandRange, outputRows: rows, out: target.pointer)
+      }
+    } else {
+      let wanted = max(1, (threads * 4 + blocks.count - 1) / blocks.count)
+      let bandRows = max(1, (rows.count + wanted - 1) / wanted)
+      let bands = (rows.count + bandRows - 1) / bandRows
+      Engine.parallel(blocks.count * bands, threads: threads) { item in
+        let (group, block) = blocks[item / bands]
+        let band = item % bands
+        let bandRange = (rows.lowerBound + band * bandRows)..<min(rows.upperBound, rows.lowerBound + (band + 1) * bandRows)
+        let firstFilter = group * fpg + block
+        computePortable(filters: firstFilter..<(firstFilter + 1), rows: bandRange, outputFilters: filters, outputRows: rows,
+                        out: target.pointer)
       }
     }
   }
 
   // MARK: - Paths
 
-  /// The SIMD kernel writes a block's rows into a scratch buffer; the wanted filters are copied out.
-  private func computeSIMD(group: Int, block: Int, filters: Range<Int>, firstFilter: Int, rows: Range<Int>,
-                           outputFilters: Range<Int>, outputRows: Range<Int>, out: UnsafeMutablePointer<Float>) {
+  /// For each row, each block of filters: the SIMD kernel writes the block's row into a scratch buffer, a
+  /// chunk of input channels at a time, and the wanted filters are copied out with bias and activation.
+  private func computeSIMD(blocks: [(Int, Int)], filters: Range<Int>, rows: Range<Int>, outputRows: Range<Int>,
+                           out: UnsafeMutablePointer<Float>) {
     let cpg = conv.channelsPerGroup
+    let fpg = conv.filtersPerGroup
     let (kh, kw) = (conv.kernel.y, conv.kernel.x)
     let blockSize = cpg * kh * kw * filterBlock
     let outW = geometry.outputWidth
@@ -88,22 +94,26 @@ public struct PreparedConv: @unchecked Sendable {
     padded.values.withUnsafeBufferPointer { source in
       packed.withUnsafeBufferPointer { packed in
         scratch.withUnsafeMutableBufferPointer { scratch in
-          // Rows interleaved (H, C, W): channel c of row y is at (y * C + c) * W.
-          let input = source.baseAddress! + conv.firstChannel(ofFilter: firstFilter) * padded.width
-          let weights = packed.baseAddress! + (group * blocksPerGroup + block) * blockSize
           for oy in rows {
-            // Channels in chunks: fewer rows read at once keeps them in the cache and its prefetchers.
-            for first in stride(from: 0, to: cpg, by: Self.channelChunk) {
-              let chunk = min(Self.channelChunk, cpg - first)
-              fm_conv_row(kernel!, input + first * padded.width, Int32(chunk), padded.width, padded.channels * padded.width,
-                          Int32(oy * conv.stride.y), weights + first * kh * kw * filterBlock, Int32(kh), Int32(kw),
-                          Int32(conv.dilation.y), Int32(conv.dilation.x), Int32(roundedWidth), scratch.baseAddress!,
-                          roundedWidth, first == 0 ? 0 : 1)
-            }
-            for f in filters {
-              let from = scratch.baseAddress! + (f - firstFilter) * roundedWidth
-              let to = out + ((f - outputFilters.lowerBound) * outputRows.count + (oy - outputRows.lowerBound)) * outW
-              finish(from, into: to, count: outW, bias: conv.bias[f])
+            for (group, block) in blocks {
+              let firstFilter = group * fpg + block * filterBlock
+              // Rows interleaved (H, C, W): channel c of row y is at (y * C + c) * W.
+              let input = source.baseAddress! + conv.firstChannel(ofFilter: firstFilter) * padded.width
+              let weights = packed.baseAddress! + (group * blocksPerGroup + block) * blockSize
+              // Channels in chunks: fewer rows read at once keeps them in the cache and its prefetchers.
+              for first in stride(from: 0, to: cpg, by: Self.channelChunk) {
+                let chunk = min(Self.channelChunk, cpg - first)
+                fm_conv_row(kernel!, input + first * padded.width, Int32(chunk), padded.width, padded.channels * padded.width,
+                            Int32(oy * conv.stride.y), weights + first * kh * kw * filterBlock, Int32(kh), Int32(kw),
+                            Int32(conv.dilation.y), Int32(conv.dilation.x), Int32(roundedWidth), scratch.baseAddress!,
+                            roundedWidth, first == 0 ? 0 : 1)
+              }
+              let blockFilters = max(firstFilter, filters.lowerBound)..<min(firstFilter + filterBlock, (group + 1) * fpg, filters.upperBound)
+              for f in blockFilters {
+                let from = scratch.baseAddress! + (f - firstFilter) * roundedWidth
+                let to = out + ((f - filters.lowerBound) * outputRows.count + (oy - outputRows.lowerBound)) * outW
+                finish(from, into: to, count: outW, bias: conv.bias[f])
+              }
             }
           }
         }
