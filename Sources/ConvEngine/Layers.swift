@@ -152,3 +152,22 @@ public struct LayerGeometry: Sendable, Equatable {
       interiorColumns: interior(width, before: p.left, output: outW, kernel: pool.size.x, stride: pool.stride.x, dilation: 1))
   }
 }
+
+extension LayerGeometry {
+  /// The geometry of every layer in turn on an input of `height` x `width`, or the first layer that does
+  /// not fit: a check that costs nothing before any work or any file is touched.
+  public static func chain(_ layers: [Layer], height: Int, width: Int) throws(ShapeError) -> [LayerGeometry] {
+    var (h, w) = (height, width)
+    var result: [LayerGeometry] = []
+    for (index, layer) in layers.enumerated() {
+      let g: LayerGeometry
+      switch layer {
+      case .conv(let conv): g = try of(conv, height: h, width: w, layerIndex: index)
+      case .pool(let pool): g = try of(pool, height: h, width: w, layerIndex: index)
+      }
+      result.append(g)
+      (h, w) = (g.outputHeight, g.outputWidth)
+    }
+    return result
+  }
+}

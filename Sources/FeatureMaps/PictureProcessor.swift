@@ -67,6 +67,10 @@ public struct PictureProcessor: Sendable {
     let interiors = CleanRegion.propagate(through: layers, height: picture.height, width: picture.width)
 
     do throws(CodecError) {
+      // A bank that does not fit this picture is refused before the folder (and an earlier result) is touched.
+      _ = try shaped(displayPath, picture) { () throws(ShapeError) in
+        try LayerGeometry.chain(layers, height: picture.height, width: picture.width)
+      }
       try prepareDirectory(outputDirectory)
       var entries: [MapEntry] = []
       for (index, layer) in layers.enumerated() {

@@ -98,6 +98,21 @@ final class CommandLineTests: TemporaryFolderTestCase {
     XCTAssertEqual(files("maps/rocket"), ["00-luminance.png", "01-red-green.png", "02-blue-yellow.png", "03-red-on-green-off-5.png", "manifest.json"])
   }
 
+  func testABankThatDoesNotFitAPictureFailsItAndKeepsItsEarlierResult() throws {
+    let tiny = path("tiny.png")
+    try FileManager.default.copyItem(atPath: Project.path("Tests/ImageCodecsTests/Corpus/pngsuite/s02n3p01.png"), toPath: tiny)
+    XCTAssertEqual(try runFeaturemaps([tiny, "--bank", "edges", "--out", path("maps")]).status, 0)
+    let before = files("maps")
+    let bank = path("valid5.json")
+    try Data("""
+      {"format": "featuremaps-bank/1", "filters": [{"name": "box", "weights": [[[1,1,1,1,1]], [[1,1,1,1,1]], [[1,1,1,1,1]]]}]}
+      """.utf8).write(to: URL(fileURLWithPath: bank))
+    let result = try runFeaturemaps([tiny, "--bank", bank, "--out", path("maps")])
+    XCTAssertEqual(result.status, 1)
+    XCTAssertTrue(result.stderr.hasPrefix("featuremaps: \(tiny): the bank valid5 does not fit this 2x2 picture: layers[0]: the kernel (5x1, dilation 1) covers 5x1 pixels, more than the padded input of 2x2\n"), result.stderr)
+    XCTAssertEqual(files("maps"), before, "the earlier result was touched")
+  }
+
   // MARK: - Help, usage and failures
 
   func testHelpIsCompleteWithExamples() throws {
