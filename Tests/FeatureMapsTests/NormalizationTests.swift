@@ -30,6 +30,35 @@ final class NormalizationTests: XCTestCase {
     XCTAssertEqual(constant.gray(0), 0)
   }
 
+  /// The vectorized loop the writers use gives the documented `gray` of each value (rounding ties aside).
+  func testQuantizeGivesTheGrayOfEachValue() {
+    var rng = SystemRandomNumberGenerator()
+    let values = (0..<5000).map { _ in Float.random(in: -12...12, using: &rng) } + [.nan, .infinity, -.infinity, 0]
+    let mappings = [
+      GrayMapping.choose(.auto, stats: stats(-10, 7), percentiles: nil, maximumGray: 255),
+      GrayMapping.choose(.auto, stats: stats(-10, 7), percentiles: nil, maximumGray: 65535),
+      GrayMapping.choose(.abs, stats: stats(-10, 7), percentiles: nil, maximumGray: 255),
+      GrayMapping.choose(.range(low: -1, high: 3), stats: stats(-10, 7), percentiles: nil, maximumGray: 65535),
+    ]
+    for mapping in mappings {
+      var grays8 = [UInt8](repeating: 0, count: values.count)
+      var grays16 = [UInt16](repeating: 0, count: values.count)
+      values.withUnsafeBufferPointer { v in
+        if mapping.maximumGray == 255 {
+          mapping.quantize(v.baseAddress!, count: v.count, into: &grays8)
+        } else {
+          mapping.quantize(v.baseAddress!, count: v.count, into: &grays16)
+        }
+      }
+      for (i, value) in values.enumerated() {
+        let got = mapping.maximumGray == 255 ? Int(grays8[i]) : Int(grays16[i])
+        let exact = (Double(mapping.ofMagnitude ? abs(value) : value) - mapping.offset) / mapping.scale
+        if value.isFinite && abs(exact - exact.rounded(.down) - 0.5) < 1e-3 { continue }  // a rounding tie
+        XCTAssertEqual(got, mapping.gray(value), "\(mapping.modeName) \(mapping.maximumGray): value \(value)")
+      }
+    }
+  }
+
   func testArgumentsParse() {
     XCTAssertEqual(NormalizeMode(argument: "range:-1,2.5"), .range(low: -1, high: 2.5))
     XCTAssertEqual(NormalizeMode(argument: "percentile:0.5"), .percentile(0.5))
