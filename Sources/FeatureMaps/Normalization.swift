@@ -72,7 +72,8 @@ public struct GrayMapping: Sendable, Equatable {
     return Int(min(max(g, 0), Double(maximumGray)))
   }
 
-  /// Gray levels for `count` values: `gray(_:)` of each (to within a rounding tie), in a loop the compiler
+  /// Gray levels for `count` values: `gray(_:)` of each (but within about 4e-7 of the gray range of a
+  /// rounding tie, where Float arithmetic may round the other way), in a loop the compiler
   /// vectorizes: Float arithmetic, NaN becomes 0, and no checked conversion (adding 2^23 to a value in
   /// 0...65535 leaves it rounded to the nearest integer in the low bits of the Float's mantissa).
   @inline(__always)

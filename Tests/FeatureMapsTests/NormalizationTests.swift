@@ -32,8 +32,7 @@ final class NormalizationTests: XCTestCase {
 
   /// The vectorized loop the writers use gives the documented `gray` of each value (rounding ties aside).
   func testQuantizeGivesTheGrayOfEachValue() {
-    var rng = SystemRandomNumberGenerator()
-    let values = (0..<5000).map { _ in Float.random(in: -12...12, using: &rng) } + [.nan, .infinity, -.infinity, 0]
+    let values = (0..<5000).map { Float(sin(Double($0) * 12.9898) * 12) } + [.nan, .infinity, -.infinity, 0]
     let mappings = [
       GrayMapping.choose(.auto, stats: stats(-10, 7), percentiles: nil, maximumGray: 255),
       GrayMapping.choose(.auto, stats: stats(-10, 7), percentiles: nil, maximumGray: 65535),
@@ -53,7 +52,9 @@ final class NormalizationTests: XCTestCase {
       for (i, value) in values.enumerated() {
         let got = mapping.maximumGray == 255 ? Int(grays8[i]) : Int(grays16[i])
         let exact = (Double(mapping.ofMagnitude ? abs(value) : value) - mapping.offset) / mapping.scale
-        if value.isFinite && abs(exact - exact.rounded(.down) - 0.5) < 1e-3 { continue }  // a rounding tie
+        // Float arithmetic may round the other way within about 4e-7 of the gray range of a tie.
+        let window = Double(mapping.maximumGray) * 4e-7 + 1e-4
+        if value.isFinite && abs(exact - exact.rounded(.down) - 0.5) < window { continue }
         XCTAssertEqual(got, mapping.gray(value), "\(mapping.modeName) \(mapping.maximumGray): value \(value)")
       }
     }
