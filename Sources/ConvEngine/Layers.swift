@@ -88,8 +88,9 @@ public struct LayerGeometry: Sendable, Equatable {
   public var padding: Padding
   public var outputHeight: Int
   public var outputWidth: Int
-  /// The output pixels whose receptive field lies wholly inside the input (no padding involved):
-  /// rows `interiorRows`, columns `interiorColumns`; empty when every output pixel touches padding.
+  /// The output pixels whose receptive field lies wholly inside the clean part of the input (by default the
+  /// whole input; through `chain`, the part that no earlier layer's padding reached): rows `interiorRows`,
+  /// columns `interiorColumns`; empty when every output pixel touches padding.
   public var interiorRows: Range<Int>
   public var interiorColumns: Range<Int>
 
@@ -98,16 +99,22 @@ public struct LayerGeometry: Sendable, Equatable {
     return span < 0 ? 0 : span / stride + 1
   }
 
-  static func interior(_ input: Int, before: Int, output: Int, kernel: Int, stride: Int, dilation: Int) -> Range<Int> {
-    // Output o reads input o * stride - before + dilation * k for k in 0..<kernel.
-    let first = (before + stride - 1) / stride
-    let lastInput = input - 1 - dilation * (kernel - 1) + before  // o * stride <= lastInput
+  /// Outputs o whose inputs o * stride - before + dilation * k (k < kernel) all lie in `inside`.
+  static func interior(_ inside: Range<Int>, before: Int, output: Int, kernel: Int, stride: Int, dilation: Int) -> Range<Int> {
+    guard !inside.isEmpty else { return 0..<0 }
+    let first = (inside.lowerBound + before + stride - 1) / stride  // o * stride >= lowerBound + before
+    let lastInput = inside.upperBound - 1 - dilation * (kernel - 1) + before  // o * stride <= lastInput
     let end = lastInput < 0 ? 0 : min(output, lastInput / stride + 1)
     return first < end ? first..<end : 0..<0
   }
 
+  /// The whole of an input of `height` x `width`.
+  static func all(_ height: Int, _ width: Int) -> (rows: Range<Int>, columns: Range<Int>) { (0..<height, 0..<width) }
+
   /// Geometry of `conv` on an input of `height` x `width`, or why it cannot be applied.
-  public static func of(_ conv: ConvLayer, height: Int, width: Int, layerIndex: Int) throws(ShapeError) -> LayerGeometry {
+  /// `clean` is the part of the input that no padding reached (default: all of it).
+  public static func of(_ conv: ConvLayer, height: Int, width: Int, layerIndex: Int,
+                        clean: (rows: Range<Int>, columns: Range<Int>)? = nil) throws(ShapeError) -> LayerGeometry {
     let padding = conv.padding.resolve(
       height: height, width: width, kernel: conv.kernel, stride: conv.stride, dilation: conv.dilation)
     let limitY = conv.paddingMode.maximumPadding(side: height)
@@ -131,12 +138,16 @@ public struct LayerGeometry: Sendable, Equatable {
     let outW = outputSide(width, padding.left, padding.right, kernel: conv.kernel.x, stride: conv.stride.x, dilation: conv.dilation.x)
     return LayerGeometry(
       inputHeight: height, inputWidth: width, padding: padding, outputHeight: outH, outputWidth: outW,
-      interiorRows: interior(height, before: padding.top, output: outH, kernel: conv.kernel.y, stride: conv.stride.y, dilation: conv.dilation.y),
-      interiorColumns: interior(width, before: padding.left, output: outW, kernel: conv.kernel.x, stride: conv.stride.x, dilation: conv.dilation.x))
+      interiorRows: interior((clean ?? all(height, width)).rows, before: padding.top, output: outH, kernel: conv.kernel.y,
+                             stride: conv.stride.y, dilation: conv.dilation.y),
+      interiorColumns: interior((clean ?? all(height, width)).columns, before: padding.left, output: outW, kernel: conv.kernel.x,
+                                stride: conv.stride.x, dilation: conv.dilation.x))
   }
 
   /// Geometry of `pool` on an input of `height` x `width`, or why it cannot be applied.
-  public static func of(_ pool: PoolLayer, height: Int, width: Int, layerIndex: Int) throws(ShapeError) -> LayerGeometry {
+  /// `clean` is the part of the input that no padding reached (default: all of it).
+  public static func of(_ pool: PoolLayer, height: Int, width: Int, layerIndex: Int,
+                        clean: (rows: Range<Int>, columns: Range<Int>)? = nil) throws(ShapeError) -> LayerGeometry {
     let p = pool.padding
     if pool.size.y > height + p.top + p.bottom || pool.size.x > width + p.left + p.right {
       throw ShapeError(
@@ -148,25 +159,30 @@ public struct LayerGeometry: Sendable, Equatable {
     let outW = outputSide(width, p.left, p.right, kernel: pool.size.x, stride: pool.stride.x, dilation: 1)
     return LayerGeometry(
       inputHeight: height, inputWidth: width, padding: p, outputHeight: outH, outputWidth: outW,
-      interiorRows: interior(height, before: p.top, output: outH, kernel: pool.size.y, stride: pool.stride.y, dilation: 1),
-      interiorColumns: interior(width, before: p.left, output: outW, kernel: pool.size.x, stride: pool.stride.x, dilation: 1))
+      interiorRows: interior((clean ?? all(height, width)).rows, before: p.top, output: outH, kernel: pool.size.y,
+                             stride: pool.stride.y, dilation: 1),
+      interiorColumns: interior((clean ?? all(height, width)).columns, before: p.left, output: outW, kernel: pool.size.x,
+                                stride: pool.stride.x, dilation: 1))
   }
 }
 
 extension LayerGeometry {
   /// The geometry of every layer in turn on an input of `height` x `width`, or the first layer that does
-  /// not fit: a check that costs nothing before any work or any file is touched.
+  /// not fit: a check that costs nothing before any work or any file is touched. Each layer's interior
+  /// counts the padding of every layer before it.
   public static func chain(_ layers: [Layer], height: Int, width: Int) throws(ShapeError) -> [LayerGeometry] {
     var (h, w) = (height, width)
+    var clean = all(height, width)
     var result: [LayerGeometry] = []
     for (index, layer) in layers.enumerated() {
       let g: LayerGeometry
       switch layer {
-      case .conv(let conv): g = try of(conv, height: h, width: w, layerIndex: index)
-      case .pool(let pool): g = try of(pool, height: h, width: w, layerIndex: index)
+      case .conv(let conv): g = try of(conv, height: h, width: w, layerIndex: index, clean: clean)
+      case .pool(let pool): g = try of(pool, height: h, width: w, layerIndex: index, clean: clean)
       }
       result.append(g)
       (h, w) = (g.outputHeight, g.outputWidth)
+      clean = (g.interiorRows, g.interiorColumns)
     }
     return result
   }

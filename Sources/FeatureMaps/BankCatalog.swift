@@ -19,8 +19,8 @@ public enum BankCatalog {
   public static func load(_ argument: String) throws(BankError) -> LoadedBank {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), !isDirectory.boolValue {
-      let bank = try FilterBank.load(path: argument)
-      let bytes = FileManager.default.contents(atPath: argument).map { [UInt8]($0) } ?? []
+      let bytes = try FilterBank.readFile(argument)
+      let bank = try FilterBank.parse(bytes, file: argument, defaultName: FilterBank.defaultName(argument))
       return LoadedBank(bank: bank, file: argument, sha256: SHA256.hex(bytes))
     }
     if let builtIn = BuiltInBanks.files.first(where: { $0.name == argument }) {

@@ -45,7 +45,7 @@ public final class BatchRunner: @unchecked Sendable {
   private var progressVisible = false
   private let memory = MemoryBudget(totalBytes: MemoryBudget.defaultBytes)
   /// Entries of the summary that are not pictures of the plan (skipped non-pictures, missing inputs).
-  private var skippedNonPictures = 0
+  private var reportedOutsidePlan = 0
 
   public init(processor: PictureProcessor, outputRoot: String, options: BatchOptions) {
     self.processor = processor
@@ -55,7 +55,7 @@ public final class BatchRunner: @unchecked Sendable {
 
   public func run(_ plan: InputPlan, interruption: Interruption) -> BatchSummary {
     summary.skipped = plan.skippedNonPictures
-    skippedNonPictures = plan.skippedNonPictures + plan.failures.count
+    reportedOutsidePlan = plan.skippedNonPictures + plan.failures.count
     for failure in plan.failures { report(failure.path, status: "failed", seconds: 0, maps: 0, error: failure.reason) }
     total = plan.pictures.count
     started = Date()
@@ -156,7 +156,7 @@ public final class BatchRunner: @unchecked Sendable {
   private func drawProgress() {
     guard options.showProgress && !options.quiet else { return }
     let now = Date()
-    let finished = summary.done + summary.failed.count + summary.skipped - skippedNonPictures
+    let finished = summary.done + summary.failed.count + summary.skipped - reportedOutsidePlan
     guard now.timeIntervalSince(lastDraw) > 0.1 || finished >= total else { return }
     lastDraw = now
     let elapsed = now.timeIntervalSince(started)

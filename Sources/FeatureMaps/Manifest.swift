@@ -13,7 +13,7 @@ struct Manifest {
   let maps: [MapEntry]
 
   func json() -> JSONValue {
-    let scope = options.sharedScale ? "per-picture" : "per-map"
+    let scope = options.sharedScale ? "shared" : "per-map"
     return .object([
       ("picture", .object([
         ("path", .string(displayPath)), ("width", .number(Double(picture.width))),

@@ -64,11 +64,10 @@ public struct PictureProcessor: Sendable {
     }
     timings.decodeSeconds = Self.seconds(since: started)
     let layers = bank.bank.network
-    let interiors = CleanRegion.propagate(through: layers, height: picture.height, width: picture.width)
 
     do throws(CodecError) {
       // A bank that does not fit this picture is refused before the folder (and an earlier result) is touched.
-      _ = try shaped(displayPath, picture) { () throws(ShapeError) in
+      let geometries = try shaped(displayPath, picture) { () throws(ShapeError) in
         try LayerGeometry.chain(layers, height: picture.height, width: picture.width)
       }
       try prepareDirectory(outputDirectory)
@@ -90,7 +89,7 @@ public struct PictureProcessor: Sendable {
         }
         guard isLast || options.allLayers else { continue }
         var writer = MapSetWriter(
-          source: source, names: bank.bank.layers[index].outputNames, layerNumber: index + 1, interior: interiors[index],
+          source: source, names: bank.bank.layers[index].outputNames, layerNumber: index + 1, interior: (geometries[index].interiorRows, geometries[index].interiorColumns),
           options: options, bankName: bank.bank.name, firstIndex: entries.count, folder: options.allLayers ? "layer\(index + 1)/" : "")
         if !writer.folder.isEmpty { try makeDirectory(outputDirectory + "/" + writer.folder) }
         let written = try writer.write(into: outputDirectory)
@@ -165,44 +164,5 @@ public struct PictureProcessor: Sendable {
       let isMap = relative.hasSuffix(".png") || relative.hasSuffix(".npy")
       if isMap && !keeping.contains(relative) { unlink(directory + "/" + relative) }
     }
-  }
-}
-
-/// The output pixels of each layer that no padding reached, through all the layers before it.
-enum CleanRegion {
-  static func propagate(through layers: [Layer], height: Int, width: Int) -> [(rows: Range<Int>, columns: Range<Int>)] {
-    var rows = 0..<height
-    var columns = 0..<width
-    var (h, w) = (height, width)
-    var result: [(rows: Range<Int>, columns: Range<Int>)] = []
-    for layer in layers {
-      let kernel: Pair, stride: Pair, dilation: Pair, padding: Padding
-      switch layer {
-      case .conv(let conv):
-        kernel = conv.kernel
-        stride = conv.stride
-        dilation = conv.dilation
-        padding = conv.padding.resolve(height: h, width: w, kernel: kernel, stride: stride, dilation: dilation)
-      case .pool(let pool):
-        (kernel, stride, dilation, padding) = (pool.size, pool.stride, Pair(1), pool.padding)
-      }
-      let outH = max(0, (h + padding.top + padding.bottom - dilation.y * (kernel.y - 1) - 1) / stride.y + 1)
-      let outW = max(0, (w + padding.left + padding.right - dilation.x * (kernel.x - 1) - 1) / stride.x + 1)
-      rows = clean(rows, before: padding.top, output: outH, kernel: kernel.y, stride: stride.y, dilation: dilation.y)
-      columns = clean(columns, before: padding.left, output: outW, kernel: kernel.x, stride: stride.x, dilation: dilation.x)
-      (h, w) = (outH, outW)
-      result.append((rows, columns))
-    }
-    return result
-  }
-
-  /// Outputs o whose inputs o * stride - before + dilation * k (k < kernel) all lie in `inside`.
-  static func clean(_ inside: Range<Int>, before: Int, output: Int, kernel: Int, stride: Int, dilation: Int) -> Range<Int> {
-    guard !inside.isEmpty else { return 0..<0 }
-    let firstNeeded = inside.lowerBound + before  // o * stride >= this
-    let lastAllowed = inside.upperBound - 1 - dilation * (kernel - 1) + before  // o * stride <= this
-    let first = max(0, (firstNeeded + stride - 1) / stride)
-    let end = lastAllowed < 0 ? 0 : min(output, lastAllowed / stride + 1)
-    return first < end ? first..<end : 0..<0
   }
 }

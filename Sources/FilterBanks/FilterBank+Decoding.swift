@@ -4,6 +4,11 @@ import Foundation
 extension FilterBank {
   /// Reads and validates the bank file at `path`; `file` is the name used in errors.
   public static func load(path: String) throws(BankError) -> FilterBank {
+    try parse(try readFile(path), file: path, defaultName: defaultName(path))
+  }
+
+  /// The bytes of the bank file at `path`, refused when missing or over the size limit.
+  public static func readFile(_ path: String) throws(BankError) -> [UInt8] {
     guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
       throw BankError(file: path, path: "", reason: "no such bank file")
     }
@@ -13,8 +18,12 @@ extension FilterBank {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw BankError(file: path, path: "", reason: "cannot be read")
     }
-    let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-    return try parse([UInt8](data), file: path, defaultName: stem)
+    return [UInt8](data)
+  }
+
+  /// The name of a bank whose file gives none: the file name without its extension.
+  public static func defaultName(_ path: String) -> String {
+    URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
   }
 
   /// Parses and validates bank JSON text.

@@ -137,6 +137,15 @@ final class GoldenCaseTests: XCTestCase {
     XCTAssertEqual(left(.symmetric), [2, 1, 0])  // c b a
   }
 
+  /// The interior (pixels no padding reached) is carried through the layers.
+  func testInteriorCountsThePaddingOfEveryEarlierLayer() throws {
+    let conv = ConvLayer(inputChannels: 1, filterCount: 1, kernel: Pair(3), weights: [Float](repeating: 1, count: 9), padding: .same)
+    let geometries = try LayerGeometry.chain([.conv(conv), .pool(PoolLayer(kind: .max, size: Pair(2)))], height: 10, width: 12)
+    // The conv leaves out its outermost rows and columns; a pooled pixel is clean when both of its inputs are.
+    XCTAssertEqual(geometries.map { [$0.interiorRows, $0.interiorColumns] }, [[1..<9, 1..<11], [1..<4, 1..<5]])
+    XCTAssertEqual(geometries.map { [$0.outputHeight, $0.outputWidth] }, [[10, 12], [5, 6]])
+  }
+
   func testSamePaddingIsSameUpper() {
     // Kernel 4, stride 1: 3 pixels of padding, the odd one at the bottom/right.
     XCTAssertEqual(PaddingRule.same.resolve(height: 10, width: 10, kernel: Pair(4), stride: Pair(1), dilation: Pair(1)),
