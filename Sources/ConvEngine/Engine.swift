@@ -104,60 +104,6 @@ public struct Engine: Sendable {
   }
 }
 
-/// Builds padded copies of tensors.
-enum Padder {
-  /// Each plane surrounded by `padding`, filled as `mode` says; `extraRight` more zero columns follow, for
-  /// SIMD loops that read whole vectors past the last output. With `rowsInterleaved` the result is laid out
-  /// (H, C, W) instead of (C, H, W), so that the rows of all channels that one output row needs are close
-  /// together in memory (the `channels`, `height` and `width` fields keep their meaning).
-  static func pad(_ input: Tensor, by padding: Padding, mode: PaddingMode, extraRight: Int = 0,
-                  rowsInterleaved: Bool = false) -> Tensor {
-    if padding.isNone && extraRight == 0 && (!rowsInterleaved || input.channels == 1) { return input }
-    let rows = (0..<(input.height + padding.top + padding.bottom)).map {
-      mode.sourceIndex($0 - padding.top, side: input.height)
-    }
-    let columns = (0..<(input.width + padding.left + padding.right)).map {
-      mode.sourceIndex($0 - padding.left, side: input.width)
-    } + [Int?](repeating: nil, count: extraRight)
-    return gather(input, rows: rows, columns: columns, fill: 0, left: padding.left, rowsInterleaved: rowsInterleaved)
-  }
-
-  /// Each plane surrounded by `padding` filled with `constant`.
-  static func pad(_ input: Tensor, by padding: Padding, constant: Float) -> Tensor {
-    if padding.isNone { return input }
-    func source(_ i: Int, _ before: Int, _ side: Int) -> Int? { i - before >= 0 && i - before < side ? i - before : nil }
-    let rows = (0..<(input.height + padding.top + padding.bottom)).map { source($0, padding.top, input.height) }
-    let columns = (0..<(input.width + padding.left + padding.right)).map { source($0, padding.left, input.width) }
-    return gather(input, rows: rows, columns: columns, fill: constant, left: padding.left, rowsInterleaved: false)
-  }
-
-  /// Output row py of channel c is input row rows[py] (or `fill`), column px is input column columns[px]
-  /// (or `fill`); the input's own columns start at `left` and are copied as one block.
-  private static func gather(_ input: Tensor, rows: [Int?], columns: [Int?], fill: Float, left: Int,
-                             rowsInterleaved: Bool) -> Tensor {
-    var padded = Tensor(channels: input.channels, height: rows.count, width: columns.count, repeating: fill)
-    let (outH, outW, channels, inW) = (rows.count, columns.count, input.channels, input.width)
-    let borders = columns.indices.filter { $0 < left || $0 >= left + inW }
-    input.values.withUnsafeBufferPointer { source in
-      padded.values.withUnsafeMutableBufferPointer { target in
-        let target = UnsafeMutableSendablePointer(target.baseAddress!)
-        Engine.parallel(outH, threads: ProcessInfoShim.activeProcessorCount) { py in
-          guard let sy = rows[py] else { return }
-          for c in 0..<channels {
-            let from = source.baseAddress! + c * input.planeSize + sy * inW
-            let to = target.pointer + (rowsInterleaved ? (py * channels + c) * outW : (c * outH + py) * outW)
-            (to + left).update(from: from, count: inW)
-            for px in borders {
-              if let sx = columns[px] { to[px] = from[sx] }
-            }
-          }
-        }
-      }
-    }
-    return padded
-  }
-}
-
 extension Engine {
   /// Applies one layer of either kind.
   public func apply(_ layer: Layer, to input: Tensor, layerIndex: Int = 0) throws(ShapeError) -> Tensor {

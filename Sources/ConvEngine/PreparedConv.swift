@@ -1,25 +1,53 @@
 import CConvKernels
 
-/// A conv layer bound to one input: padding resolved, the input padded once, the weights flipped (for
-/// true convolution) and packed for the chosen path. It computes any range of filters and output rows,
-/// so a caller can produce maps in bands without holding them all.
+/// A conv layer bound to one input: padding resolved, the input padded in the layout its inner loop reads
+/// (once, or row by row as the channels-last kernels need the rows), the weights flipped (for true
+/// convolution) and packed for that loop. It computes any range of filters and output rows, so a caller
+/// can produce maps in bands without holding them all.
 public struct PreparedConv: @unchecked Sendable {
+  /// The inner loops, by the layout of the padded input.
+  enum Method: Equatable {
+    /// Plain Swift on (C, H, W) planes: any CPU, any shape.
+    case portable
+    /// SIMD row kernels on (H, C, W): vectors of pixels, for few input channels and stride 1 along x.
+    case rows(fm_kernel)
+    /// SIMD channels-last kernels on chunks of 8 channels: vectors of filters, for many input channels
+    /// (where the row kernels reread too many rows per tap) and any stride.
+    case channelsLast(fm_kernel)
+  }
+
+  /// Filters the inner loop computes together, and where their packed weights start.
+  struct FilterBlock {
+    let group: Int
+    let filters: Range<Int>
+    /// Filters the kernel computes (`filters` and zero-weight ones after them).
+    let width: Int
+    let weightOffset: Int
+  }
+
   public let conv: ConvLayer
   public let geometry: LayerGeometry
-  /// Laid out (C, H, W) for the portable path, (H, C, W) for the SIMD kernels.
-  let padded: Tensor
-  /// The SIMD kernel, or nil for the portable path.
-  let kernel: fm_kernel?
+  let method: Method
+  /// The padded input (portable and row kernels), or the input itself (channels-last: `plan` pads the rows).
+  let source: Tensor
+  let plan: PaddingPlan
   /// Weights as stored (flipped if asked), (F, C / groups, KH, KW): the portable path's.
   let weights: [Float]
-  /// For the SIMD path: per group, per block of FB filters, (C / groups, KH, KW, FB), zero-filled.
+  /// For the SIMD kernels, per block: (C / groups, KH, KW, width), zero-filled to the block's width and,
+  /// channels-last, to whole chunks of channels.
   let packed: [Float]
+  let blocks: [FilterBlock]
+  /// Filters computed together at most: ranges of maps aligned to it waste no work.
   public let filterBlock: Int
-  let blocksPerGroup: Int
-  /// Output row width rounded up to the kernel's pixel block.
+  /// Output row width rounded up to the kernels' pixel block.
   let roundedWidth: Int
-  /// Input channels given to the SIMD kernel at a time.
-  static let channelChunk = 8
+  /// Input channels given to a row kernel at a time: fewer rows read at once stay in the cache.
+  static let rowKernelChannels = 8
+  /// Input channels from which the channels-last kernels win: a whole chunk. Measured with 3x3 kernels and 64
+  /// filters, one thread, AVX-512: with 8 channels, 111 GFLOP/s against the row kernel's 99.
+  static let channelsLastFrom = Int(FM_CHANNEL_CHUNK)
+  /// Packed weights a channels-last call reads at most, so that they stay in the L2 cache.
+  static let channelsLastWeightBytes = 128 * 1024
 
   public init(_ conv: ConvLayer, input: Tensor, layerIndex: Int = 0, path: Engine.Path = .best) throws(ShapeError) {
     precondition(input.channels == conv.inputChannels)
@@ -27,92 +55,110 @@ public struct PreparedConv: @unchecked Sendable {
     self.conv = conv
     geometry = g
     weights = conv.flip ? Self.turned(conv) : conv.weights
-    kernel = path == .portable || conv.stride.x != 1 ? nil : (path == .avx512 ? FM_KERNEL_AVX512 : FM_KERNEL_AVX2)
-    if let kernel {
-      filterBlock = Int(fm_kernel_filter_block(kernel))
-      let pixelBlock = Int(fm_kernel_pixel_block(kernel))
-      roundedWidth = (g.outputWidth + pixelBlock - 1) / pixelBlock * pixelBlock
-      padded = Padder.pad(input, by: g.padding, mode: conv.paddingMode, extraRight: roundedWidth - g.outputWidth,
-                          rowsInterleaved: true)
-      blocksPerGroup = (conv.filtersPerGroup + filterBlock - 1) / filterBlock
-      packed = Self.pack(weights, conv: conv, filterBlock: filterBlock, blocksPerGroup: blocksPerGroup)
-    } else {
+    method = Self.method(for: conv, path: path)
+    let pixelBlock: Int
+    var layout = PaddingPlan.Layout.planes
+    switch method {
+    case .portable:
       filterBlock = 1
-      roundedWidth = g.outputWidth
-      padded = Padder.pad(input, by: g.padding, mode: conv.paddingMode)
-      blocksPerGroup = conv.filtersPerGroup
-      packed = []
+      pixelBlock = 1
+    case .rows(let kernel):
+      filterBlock = Int(fm_kernel_filter_block(kernel))
+      pixelBlock = Int(fm_kernel_pixel_block(kernel))
+      layout = .rowsInterleaved
+    case .channelsLast(let kernel):
+      filterBlock = Int(fm_kernel_lanes(kernel) * fm_kernel_max_vectors(kernel))
+      pixelBlock = Int(fm_kernel_pixel_block(kernel))
+      layout = .channelChunks(groups: conv.groups, chunk: Self.channelsLastFrom)
     }
+    roundedWidth = (g.outputWidth + pixelBlock - 1) / pixelBlock * pixelBlock
+    // Columns the kernels read past the last output, zero.
+    let extraRight = (roundedWidth - g.outputWidth) * conv.stride.x
+    plan = PaddingPlan(input, padding: g.padding, mode: conv.paddingMode, extraRight: extraRight, layout: layout)
+    if case .channelsLast = method {
+      source = input
+    } else {
+      source = Padder.pad(input, by: g.padding, mode: conv.paddingMode, extraRight: extraRight, layout: layout)
+    }
+    (blocks, packed) = Self.pack(weights, conv: conv, method: method, filterBlock: filterBlock)
+  }
+
+  /// The fastest loop for the layer on `path`.
+  static func method(for conv: ConvLayer, path: Engine.Path) -> Method {
+    let kernel: fm_kernel
+    switch path {
+    case .portable: return .portable
+    case .avx2: kernel = FM_KERNEL_AVX2
+    case .avx512: kernel = FM_KERNEL_AVX512
+    }
+    return conv.channelsPerGroup >= channelsLastFrom || conv.stride.x != 1 ? .channelsLast(kernel) : .rows(kernel)
   }
 
   /// Computes output (filters.count, rows.count, OW) into `out`, bias and activation included.
   public func compute(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>, threads: Int) {
     guard !filters.isEmpty, !rows.isEmpty, geometry.outputWidth > 0 else { return }
-    // Blocks of filters that meet `filters`, as (group, block in group).
-    let fpg = conv.filtersPerGroup
-    let blocks = (0..<conv.groups).flatMap { g in
-      (0..<blocksPerGroup).map { (g, $0) }.filter { g, b in
-        let first = g * fpg + b * filterBlock
-        return first < filters.upperBound && min(first + filterBlock, (g + 1) * fpg) > filters.lowerBound
-      }
-    }
+    let wanted = blocks.filter { $0.filters.overlaps(filters) }
     let target = UnsafeMutableSendablePointer(out)
-    if kernel != nil {
+    let output = Output(filters: filters, rows: rows, pointer: target)
+    switch method {
+    case .portable:
+      // Work items are (filter, band of rows): the portable loop keeps one accumulator row.
+      let perBlock = max(1, (threads * 4 + wanted.count - 1) / wanted.count)
+      let bandRows = max(1, (rows.count + perBlock - 1) / perBlock)
+      let bands = (rows.count + bandRows - 1) / bandRows
+      Engine.parallel(wanted.count * bands, threads: threads) { item in
+        let band = item % bands
+        let bandRange = (rows.lowerBound + band * bandRows)..<min(rows.upperBound, rows.lowerBound + (band + 1) * bandRows)
+        computePortable(filter: wanted[item / bands].filters.lowerBound, rows: bandRange, output)
+      }
+    case .rows(let kernel), .channelsLast(let kernel):
       // Work items are bands of rows, and each row runs every block while its input rows are in the cache.
       let bands = min(rows.count, threads * 4)
       Engine.parallel(bands, threads: threads) { band in
         let bandRange = (rows.lowerBound + rows.count * band / bands)..<(rows.lowerBound + rows.count * (band + 1) / bands)
-        computeSIMD(blocks: blocks, filters: filters, rows: bandRange, outputRows: rows, out: target.pointer)
+        computeSIMD(kernel, blocks: wanted, rows: bandRange, output)
       }
-    } else {
-      let wanted = max(1, (threads * 4 + blocks.count - 1) / blocks.count)
-      let bandRows = max(1, (rows.count + wanted - 1) / wanted)
-      let bands = (rows.count + bandRows - 1) / bandRows
-      Engine.parallel(blocks.count * bands, threads: threads) { item in
-        let (group, block) = blocks[item / bands]
-        let band = item % bands
-        let bandRange = (rows.lowerBound + band * bandRows)..<min(rows.upperBound, rows.lowerBound + (band + 1) * bandRows)
-        let firstFilter = group * fpg + block
-        computePortable(filters: firstFilter..<(firstFilter + 1), rows: bandRange, outputFilters: filters, outputRows: rows,
-                        out: target.pointer)
-      }
+    }
+  }
+
+  /// Where `compute` writes: maps `filters` x rows `rows`, each row OW wide.
+  private struct Output {
+    let filters: Range<Int>
+    let rows: Range<Int>
+    let pointer: UnsafeMutableSendablePointer<Float>
+
+    func row(filter f: Int, y: Int, width: Int) -> UnsafeMutablePointer<Float> {
+      pointer.pointer + ((f - filters.lowerBound) * rows.count + (y - rows.lowerBound)) * width
     }
   }
 
   // MARK: - Paths
 
-  /// For each row, each block of filters: the SIMD kernel writes the block's row into a scratch buffer, a
-  /// chunk of input channels at a time, and the wanted filters are copied out with bias and activation.
-  private func computeSIMD(blocks: [(Int, Int)], filters: Range<Int>, rows: Range<Int>, outputRows: Range<Int>,
-                           out: UnsafeMutablePointer<Float>) {
-    let cpg = conv.channelsPerGroup
-    let fpg = conv.filtersPerGroup
-    let (kh, kw) = (conv.kernel.y, conv.kernel.x)
-    let blockSize = cpg * kh * kw * filterBlock
+  /// For each row, each block of filters: the kernel writes the block's rows into `planes`, and the wanted
+  /// filters are copied out with bias and activation.
+  private func computeSIMD(_ kernel: fm_kernel, blocks: [FilterBlock], rows: Range<Int>, _ output: Output) {
     let outW = geometry.outputWidth
-    var scratch = [Float](repeating: 0, count: filterBlock * roundedWidth)
-    padded.values.withUnsafeBufferPointer { source in
+    var planes = [Float](repeating: 0, count: filterBlock * roundedWidth)
+    let ring = method == .rows(kernel) ? nil : RowRing(plan: plan, conv: conv)
+    var pixels = [Float](repeating: 0, count: ring == nil ? 0 : filterBlock * roundedWidth)
+    source.values.withUnsafeBufferPointer { source in
       packed.withUnsafeBufferPointer { packed in
-        scratch.withUnsafeMutableBufferPointer { scratch in
-          for oy in rows {
-            for (group, block) in blocks {
-              let firstFilter = group * fpg + block * filterBlock
-              // Rows interleaved (H, C, W): channel c of row y is at (y * C + c) * W.
-              let input = source.baseAddress! + conv.firstChannel(ofFilter: firstFilter) * padded.width
-              let weights = packed.baseAddress! + (group * blocksPerGroup + block) * blockSize
-              // Channels in chunks: fewer rows read at once keeps them in the cache and its prefetchers.
-              for first in stride(from: 0, to: cpg, by: Self.channelChunk) {
-                let chunk = min(Self.channelChunk, cpg - first)
-                fm_conv_row(kernel!, input + first * padded.width, Int32(chunk), padded.width, padded.channels * padded.width,
-                            Int32(oy * conv.stride.y), weights + first * kh * kw * filterBlock, Int32(kh), Int32(kw),
-                            Int32(conv.dilation.y), Int32(conv.dilation.x), Int32(roundedWidth), scratch.baseAddress!,
-                            roundedWidth, first == 0 ? 0 : 1)
-              }
-              let blockFilters = max(firstFilter, filters.lowerBound)..<min(firstFilter + filterBlock, (group + 1) * fpg, filters.upperBound)
-              for f in blockFilters {
-                let from = scratch.baseAddress! + (f - firstFilter) * roundedWidth
-                let to = out + ((f - filters.lowerBound) * outputRows.count + (oy - outputRows.lowerBound)) * outW
-                finish(from, into: to, count: outW, bias: conv.bias[f])
+        planes.withUnsafeMutableBufferPointer { planes in
+          pixels.withUnsafeMutableBufferPointer { pixels in
+            for oy in rows {
+              let inputRows = ring?.rows(for: oy, of: self.source)
+              for block in blocks {
+                let weights = packed.baseAddress! + block.weightOffset
+                if let inputRows {
+                  channelsLastKernel(kernel, block: block, rows: inputRows, weights: weights, pixels: pixels.baseAddress!)
+                  fm_pixels_to_planes(kernel, pixels.baseAddress!, Int32(block.width), Int32(roundedWidth), planes.baseAddress!, roundedWidth)
+                } else {
+                  rowKernel(kernel, block: block, row: oy, source: source.baseAddress!, weights: weights, into: planes.baseAddress!)
+                }
+                for f in block.filters.clamped(to: output.filters) {
+                  finish(planes.baseAddress! + (f - block.filters.lowerBound) * roundedWidth,
+                         into: output.row(filter: f, y: oy, width: outW), count: outW, bias: conv.bias[f])
+                }
               }
             }
           }
@@ -121,40 +167,74 @@ public struct PreparedConv: @unchecked Sendable {
     }
   }
 
+  /// One output row of a block with the row kernel, a chunk of input channels at a time: the input is
+  /// (H, C, W), so channel c of row y is at (y * C + c) * W.
+  private func rowKernel(_ kernel: fm_kernel, block: FilterBlock, row oy: Int, source: UnsafePointer<Float>,
+                         weights: UnsafePointer<Float>, into planes: UnsafeMutablePointer<Float>) {
+    let cpg = conv.channelsPerGroup
+    let (kh, kw, width) = (conv.kernel.y, conv.kernel.x, self.source.width)
+    let input = source + conv.firstChannel(ofFilter: block.filters.lowerBound) * width
+    for first in stride(from: 0, to: cpg, by: Self.rowKernelChannels) {
+      fm_conv_row(kernel, input + first * width, Int32(min(Self.rowKernelChannels, cpg - first)), width,
+                  self.source.channels * width, Int32(oy * conv.stride.y), weights + first * kh * kw * block.width,
+                  Int32(kh), Int32(kw), Int32(conv.dilation.y), Int32(conv.dilation.x), Int32(roundedWidth), planes,
+                  roundedWidth, first == 0 ? 0 : 1)
+    }
+  }
+
+  /// One output row of a block with the channels-last kernel, pixel by pixel into `pixels`; the block's
+  /// chunks of channels go in calls whose weights fit the L2 cache.
+  private func channelsLastKernel(_ kernel: fm_kernel, block: FilterBlock, rows: [UnsafePointer<Float>],
+                                  weights: UnsafePointer<Float>, pixels: UnsafeMutablePointer<Float>) {
+    let chunks = plan.paddedChannels / conv.groups / plan.chunk
+    let chunkWeights = plan.chunk * conv.kernel.y * conv.kernel.x * block.width
+    let calls = (chunks * chunkWeights * MemoryLayout<Float>.size + Self.channelsLastWeightBytes - 1) / Self.channelsLastWeightBytes
+    let chunkStride = plan.width * plan.chunk
+    let vectors = Int32(block.width / Int(fm_kernel_lanes(kernel)))
+    for call in 0..<calls {
+      let first = chunks * call / calls
+      // The rows from this call's first chunk of the block's group.
+      let callRows: [UnsafePointer<Float>?] = rows.map { $0 + (block.group * chunks + first) * chunkStride }
+      callRows.withUnsafeBufferPointer { callRows in
+        var args = fm_pixel_args(rows: callRows.baseAddress!, chunks: Int32(chunks * (call + 1) / calls - first),
+                                 chunk_stride: chunkStride, stride_x: Int32(conv.stride.x), kh: Int32(conv.kernel.y),
+                                 kw: Int32(conv.kernel.x), dx: Int32(conv.dilation.x), width: Int32(roundedWidth),
+                                 accumulate: call == 0 ? 0 : 1)
+        fm_conv_pixels(kernel, vectors, &args, weights + first * chunkWeights, pixels)
+      }
+    }
+  }
+
   /// Row by row: out_row += w * input_row for every tap, then bias and activation.
-  private func computePortable(filters: Range<Int>, rows: Range<Int>, outputFilters: Range<Int>, outputRows: Range<Int>,
-                               out: UnsafeMutablePointer<Float>) {
+  private func computePortable(filter f: Int, rows: Range<Int>, _ output: Output) {
     let cpg = conv.channelsPerGroup
     let (kh, kw) = (conv.kernel.y, conv.kernel.x)
     let (sy, sx, dy, dx) = (conv.stride.y, conv.stride.x, conv.dilation.y, conv.dilation.x)
-    let (inH, inW, outW) = (padded.height, padded.width, geometry.outputWidth)
+    let (inH, inW, outW) = (source.height, source.width, geometry.outputWidth)
     var accumulator = [Float](repeating: 0, count: outW)
-    padded.values.withUnsafeBufferPointer { source in
+    source.values.withUnsafeBufferPointer { source in
       weights.withUnsafeBufferPointer { weights in
         accumulator.withUnsafeMutableBufferPointer { accumulator in
           let acc = accumulator.baseAddress!
-          for f in filters {
-            let firstChannel = conv.firstChannel(ofFilter: f)
-            for oy in rows {
-              acc.update(repeating: 0, count: outW)
-              for ci in 0..<cpg {
-                let plane = source.baseAddress! + (firstChannel + ci) * inH * inW
-                for ky in 0..<kh {
-                  let row = plane + (oy * sy + ky * dy) * inW
-                  for kx in 0..<kw {
-                    let w = weights[((f * cpg + ci) * kh + ky) * kw + kx]
-                    let start = row + kx * dx
-                    if sx == 1 {
-                      for ox in 0..<outW { acc[ox] += w * start[ox] }
-                    } else {
-                      for ox in 0..<outW { acc[ox] += w * start[ox * sx] }
-                    }
+          let firstChannel = conv.firstChannel(ofFilter: f)
+          for oy in rows {
+            acc.update(repeating: 0, count: outW)
+            for ci in 0..<cpg {
+              let plane = source.baseAddress! + (firstChannel + ci) * inH * inW
+              for ky in 0..<kh {
+                let row = plane + (oy * sy + ky * dy) * inW
+                for kx in 0..<kw {
+                  let w = weights[((f * cpg + ci) * kh + ky) * kw + kx]
+                  let start = row + kx * dx
+                  if sx == 1 {
+                    for ox in 0..<outW { acc[ox] += w * start[ox] }
+                  } else {
+                    for ox in 0..<outW { acc[ox] += w * start[ox * sx] }
                   }
                 }
               }
-              let to = out + ((f - outputFilters.lowerBound) * outputRows.count + (oy - outputRows.lowerBound)) * outW
-              finish(acc, into: to, count: outW, bias: conv.bias[f])
             }
+            finish(acc, into: output.row(filter: f, y: oy, width: outW), count: outW, bias: conv.bias[f])
           }
         }
       }
@@ -186,17 +266,44 @@ public struct PreparedConv: @unchecked Sendable {
     return result
   }
 
-  /// (F, C / groups, KH, KW) -> per group, per block of `filterBlock` filters, (C / groups, KH, KW, FB).
-  static func pack(_ weights: [Float], conv: ConvLayer, filterBlock: Int, blocksPerGroup: Int) -> [Float] {
-    let taps = conv.channelsPerGroup * conv.kernel.y * conv.kernel.x
-    var packed = [Float](repeating: 0, count: conv.groups * blocksPerGroup * taps * filterBlock)
-    for f in 0..<conv.filterCount {
-      let group = f / conv.filtersPerGroup
-      let inGroup = f % conv.filtersPerGroup
-      let base = (group * blocksPerGroup + inGroup / filterBlock) * taps * filterBlock + inGroup % filterBlock
-      for t in 0..<taps { packed[base + t * filterBlock] = weights[f * taps + t] }
+  /// The filters in blocks (per group: full blocks of `filterBlock`, the last one as narrow as the kernel
+  /// allows) and their weights packed as the block's kernel reads them.
+  static func pack(_ weights: [Float], conv: ConvLayer, method: Method, filterBlock: Int) -> ([FilterBlock], [Float]) {
+    let (fpg, cpg, taps) = (conv.filtersPerGroup, conv.channelsPerGroup, conv.kernel.y * conv.kernel.x)
+    var blocks: [FilterBlock] = []
+    var packed: [Float] = []
+    for group in 0..<conv.groups {
+      for first in stride(from: group * fpg, to: (group + 1) * fpg, by: filterBlock) {
+        let filters = first..<min(first + filterBlock, (group + 1) * fpg)
+        var width = filterBlock
+        var channels = cpg
+        var chunk = 1
+        switch method {
+        case .portable:
+          blocks.append(FilterBlock(group: group, filters: filters, width: 1, weightOffset: 0))
+          continue
+        case .rows: break
+        case .channelsLast(let kernel):
+          let lanes = Int(fm_kernel_lanes(kernel))
+          width = (filters.count + lanes - 1) / lanes * lanes
+          chunk = channelsLastFrom
+          channels = (cpg + chunk - 1) / chunk * chunk
+        }
+        // Row kernels: (C, KH, KW, width). Channels-last: (chunks, KH, KW, chunk, width).
+        let offset = packed.count
+        packed += [Float](repeating: 0, count: channels * taps * width)
+        for f in filters {
+          for c in 0..<cpg {
+            for t in 0..<taps {
+              let slot = ((c / chunk * taps + t) * chunk + c % chunk) * width + f - first
+              packed[offset + slot] = weights[(f * cpg + c) * taps + t]
+            }
+          }
+        }
+        blocks.append(FilterBlock(group: group, filters: filters, width: width, weightOffset: offset))
+      }
     }
-    return packed
+    return (blocks, packed)
   }
 }
 
@@ -204,4 +311,39 @@ public struct PreparedConv: @unchecked Sendable {
 struct UnsafeMutableSendablePointer<T>: @unchecked Sendable {
   let pointer: UnsafeMutablePointer<T>
   init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+}
+
+/// The padded input rows one worker needs, in the channels-last layout: each output row needs KH rows,
+/// (KH - 1) x dilation + 1 apart at most, so a ring of that many keeps every row it will reuse and is
+/// padded from the input once per worker (a few hundred KB that stay in the L2 cache, instead of a padded
+/// copy of the whole input).
+final class RowRing {
+  private let plan: PaddingPlan
+  private let kh, dy, sy: Int
+  private let slots: UnsafeMutablePointer<Float>
+  private var held: [Int]
+
+  init(plan: PaddingPlan, conv: ConvLayer) {
+    self.plan = plan
+    (kh, dy, sy) = (conv.kernel.y, conv.dilation.y, conv.stride.y)
+    let count = (kh - 1) * dy + 1
+    slots = .allocate(capacity: count * plan.rowFloats)
+    held = [Int](repeating: -1, count: count)
+  }
+
+  deinit { slots.deallocate() }
+
+  /// The KH padded rows output row `oy` reads, padded from `input` when not held already.
+  func rows(for oy: Int, of input: Tensor) -> [UnsafePointer<Float>] {
+    (0..<kh).map { ky in
+      let row = oy * sy + ky * dy
+      let slot = row % held.count
+      let start = slots + slot * plan.rowFloats
+      if held[slot] != row {
+        plan.writeRow(row, of: input, into: start)
+        held[slot] = row
+      }
+      return UnsafePointer(start)
+    }
+  }
 }

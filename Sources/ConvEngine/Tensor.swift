@@ -16,7 +16,7 @@ public struct Tensor: Sendable, Equatable {
 
   public init(channels: Int, height: Int, width: Int, repeating value: Float = 0) {
     self.init(channels: channels, height: height, width: width,
-              values: [Float](repeating: value, count: channels * height * width))
+              values: LargeBuffers.floats(count: channels * height * width, repeating: value))
   }
 
   public var planeSize: Int { height * width }

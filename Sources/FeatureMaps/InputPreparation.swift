@@ -12,7 +12,7 @@ public enum InputPreparation {
   /// `(range.lower + s * (range.upper - range.lower) - mean[c]) / std[c]`.
   public static func tensor(from picture: Picture, input: FilterBank.Input) -> Tensor {
     let plane = picture.width * picture.height
-    var values = [Float](repeating: 0, count: input.channels.count * plane)
+    var values = LargeBuffers.floats(count: input.channels.count * plane, repeating: 0)
     let span = input.range.upper - input.range.lower
     picture.samples.withUnsafeBufferPointer { samples in
       values.withUnsafeMutableBufferPointer { out in

@@ -153,7 +153,7 @@ struct MapSetWriter {
   private mutating func forEachBand(of filters: Range<Int>, _ body: (Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void) {
     let (height, width) = (source.height, source.width)
     let bandRows = max(1, min(height, bandBytes / max(1, filters.count * width * 4)))
-    var band = [Float](repeating: 0, count: filters.count * bandRows * width)
+    var band = LargeBuffers.floats(count: filters.count * bandRows * width, repeating: 0)
     for start in stride(from: 0, to: height, by: bandRows) {
       let rows = start..<min(height, start + bandRows)
       band.withUnsafeMutableBufferPointer { band in

@@ -33,13 +33,16 @@ struct MapSource {
     return source
   }
 
-  static func conv(_ prepared: PreparedConv, threads: Int) -> MapSource {
+  /// `preparationSeconds` (padding the input, packing the weights) count as engine time.
+  static func conv(_ prepared: PreparedConv, threads: Int, preparationSeconds: Double = 0) -> MapSource {
     let g = prepared.geometry
-    return MapSource(count: prepared.conv.filterCount, height: g.outputHeight, width: g.outputWidth,
+    var source = MapSource(count: prepared.conv.filterCount, height: g.outputHeight, width: g.outputWidth,
                      operationsPerOutput: 2 * Double(prepared.conv.multiplyAddsPerOutput),
                      filterBlock: prepared.filterBlock) { filters, rows, out in
       prepared.compute(filters: filters, rows: rows, into: out, threads: threads)
     }
+    source.engineSeconds = preparationSeconds
+    return source
   }
 
   private init(count: Int, height: Int, width: Int, operationsPerOutput: Double, filterBlock: Int,
@@ -71,7 +74,7 @@ struct MapSource {
         try body(UnsafeBufferPointer(rebasing: values[(filters.lowerBound * height * width)..<(filters.upperBound * height * width)]))
       }
     }
-    if buffer.count < size { buffer = [Float](repeating: 0, count: size) }
+    if buffer.count < size { buffer = LargeBuffers.floats(count: size, repeating: 0) }
     buffer.withUnsafeMutableBufferPointer { fill(filters: filters, rows: 0..<height, into: $0.baseAddress!) }
     return try buffer.withUnsafeBufferPointer { (maps) throws(CodecError) in try body(UnsafeBufferPointer(rebasing: maps[0..<size])) }
   }

@@ -76,11 +76,12 @@ public struct PictureProcessor: Sendable {
         let isLast = index == layers.count - 1
         var source: MapSource
         if isLast, case .conv(let conv) = layer {
+          let start = DispatchTime.now().uptimeNanoseconds
           let prepared = try shaped(displayPath, picture) { () throws(ShapeError) in
             try PreparedConv(conv, input: current, layerIndex: index, path: engine.path)
           }
           current = Tensor(channels: 0, height: 0, width: 0)  // the padded copy in `prepared` is all that is needed
-          source = .conv(prepared, threads: options.threads)
+          source = .conv(prepared, threads: options.threads, preparationSeconds: Self.seconds(since: start))
         } else {
           let start = DispatchTime.now().uptimeNanoseconds
           current = try shaped(displayPath, picture) { () throws(ShapeError) in try engine.apply(layer, to: current, layerIndex: index) }

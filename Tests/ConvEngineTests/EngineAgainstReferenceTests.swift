@@ -10,8 +10,9 @@ final class EngineAgainstReferenceTests: XCTestCase {
   func randomConv(_ rng: inout SeededRandom) -> (ConvLayer, Tensor) {
     let groupsChoices = [1, 1, 1, 2, 3, 4]
     var groups = groupsChoices.randomElement(using: &rng)!
-    let channelsPerGroup = Int.random(in: 1...4, using: &rng)
-    if groups * channelsPerGroup > 8 { groups = 1 }
+    // Up to 12 channels per group: from 8 the SIMD paths use the channels-last kernels.
+    let channelsPerGroup = Int.random(in: 1...12, using: &rng)
+    if groups * channelsPerGroup > 24 { groups = 1 }
     let channels = groups * channelsPerGroup
     let filters = groups * Int.random(in: 1...3, using: &rng)
     let kernel = Pair(Int.random(in: 1...7, using: &rng), Int.random(in: 1...7, using: &rng))
@@ -103,22 +104,52 @@ final class EngineAgainstReferenceTests: XCTestCase {
     }
   }
 
-  /// A band of rows and a range of filters equal the same part of the whole output.
+  /// Every block width of the channels-last kernels (1 to 4 vectors of filters with AVX-512, 1 or 2 with
+  /// AVX2), whole and partial chunks of channels, groups, strides and dilations.
+  func testChannelsLastKernelsMatchReferenceForEveryBlockWidth() throws {
+    var rng = SeededRandom(seed: 2024)
+    let cases: [(channels: Int, groups: Int, filters: Int, stride: Pair, dilation: Pair)] = [
+      (8, 1, 5, Pair(1), Pair(1)), (11, 1, 20, Pair(1), Pair(1, 2)), (24, 1, 40, Pair(1), Pair(1)),
+      (16, 1, 64, Pair(2, 1), Pair(1)), (9, 1, 100, Pair(1), Pair(2, 1)), (20, 2, 36, Pair(1, 2), Pair(1)),
+      (3, 1, 7, Pair(1, 3), Pair(1)),
+    ]
+    for path in Self.paths where path != .portable {
+      var widths: Set<Int> = []
+      for (channels, groups, filters, stride, dilation) in cases {
+        let (cpg, kernel) = (channels / groups, Pair(3, 3))
+        let conv = ConvLayer(inputChannels: channels, filterCount: filters, kernel: kernel,
+                             weights: rng.floats(filters * cpg * 9), bias: rng.floats(filters), stride: stride,
+                             dilation: dilation, groups: groups, padding: .same, paddingMode: .reflect, activation: .none)
+        let input = Tensor.random(channels: channels, height: 7, width: 61, &rng)
+        let prepared = try PreparedConv(conv, input: input, path: path)
+        guard case .channelsLast = prepared.method else { return XCTFail("\(path): \(channels) channels, stride \(stride) did not use the channels-last kernel") }
+        widths.formUnion(prepared.blocks.map(\.width))
+        assertClose(try Engine(threads: 2, path: path).apply(conv, to: input), try ReferenceEngine.apply(conv, to: input),
+                    "\(path) path: \(channels) channels in \(groups) groups, \(filters) filters, stride \(stride), dilation \(dilation)")
+      }
+      XCTAssertEqual(widths, path == .avx512 ? [16, 32, 48, 64] : [8, 16], "\(path): block widths exercised")
+    }
+  }
+
+  /// A band of rows and a range of filters equal the same part of the whole output, with either SIMD layout.
   func testRangesOfFiltersAndRowsEqualTheWholeOutput() throws {
     var rng = SeededRandom(seed: 77)
-    let conv = ConvLayer(inputChannels: 3, filterCount: 13, kernel: Pair(3), weights: rng.floats(13 * 27), bias: rng.floats(13),
-                         stride: Pair(2, 1), padding: .same)
-    let input = Tensor.random(channels: 3, height: 31, width: 70, &rng)
-    for path in Self.paths {
-      let whole = try Engine(threads: 2, path: path).apply(conv, to: input)
-      let prepared = try PreparedConv(conv, input: input, path: path)
-      let (filters, rows) = (3..<11, 4..<13)
-      var part = [Float](repeating: .nan, count: filters.count * rows.count * whole.width)
-      part.withUnsafeMutableBufferPointer { prepared.compute(filters: filters, rows: rows, into: $0.baseAddress!, threads: 2) }
-      for f in filters {
-        for y in rows {
-          for x in 0..<whole.width {
-            XCTAssertEqual(part[((f - filters.lowerBound) * rows.count + y - rows.lowerBound) * whole.width + x], whole[f, y, x], "\(path) (\(f), \(y), \(x))")
+    for (channels, filterCount, filters) in [(3, 13, 3..<11), (10, 70, 14..<67)] {
+      let conv = ConvLayer(inputChannels: channels, filterCount: filterCount, kernel: Pair(3),
+                           weights: rng.floats(filterCount * channels * 9), bias: rng.floats(filterCount),
+                           stride: Pair(2, 1), padding: .same)
+      let input = Tensor.random(channels: channels, height: 31, width: 70, &rng)
+      for path in Self.paths {
+        let whole = try Engine(threads: 2, path: path).apply(conv, to: input)
+        let prepared = try PreparedConv(conv, input: input, path: path)
+        let rows = 4..<13
+        var part = [Float](repeating: .nan, count: filters.count * rows.count * whole.width)
+        part.withUnsafeMutableBufferPointer { prepared.compute(filters: filters, rows: rows, into: $0.baseAddress!, threads: 2) }
+        for f in filters {
+          for y in rows {
+            for x in 0..<whole.width {
+              XCTAssertEqual(part[((f - filters.lowerBound) * rows.count + y - rows.lowerBound) * whole.width + x], whole[f, y, x], "\(path) (\(f), \(y), \(x))")
+            }
           }
         }
       }

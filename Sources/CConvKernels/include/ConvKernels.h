@@ -1,5 +1,6 @@
-// ConvKernels: the inner loop of a Conv2D layer with stride 1 along x, written with AVX-512 or AVX2+FMA
-// intrinsics. Each function is compiled for its instruction set only (target attributes), and the caller
+// ConvKernels: the inner loops of a Conv2D layer, written with AVX-512 or AVX2+FMA intrinsics, in two
+// layouts: row kernels (vectors of pixels; few input channels, stride 1 along x) and channels-last kernels
+// (vectors of filters; many input channels, any stride). Each function is compiled for its instruction set only (target attributes), and the caller
 // picks one that the CPU supports at run time, so the binary still runs on any x86-64.
 //
 // Shapes: input planes (C, H, ROW) already padded, where ROW >= width + dilation_x * (KW - 1);
@@ -28,5 +29,38 @@ int fm_kernel_pixel_block(fm_kernel kernel);
 void fm_conv_row(fm_kernel kernel, const float *input, int channels, size_t plane_stride, size_t row_stride,
                  int in_row, const float *weights, int kh, int kw, int dy, int dx, int width, float *out,
                  size_t out_stride, int accumulate);
+
+/// Channels given to a channels-last kernel together: the input holds them next to each other per pixel.
+#define FM_CHANNEL_CHUNK 8
+
+/// Vector lanes: the channels-last kernels compute blocks of lanes x vectors filters.
+int fm_kernel_lanes(fm_kernel kernel);
+/// The most vectors of filters a channels-last kernel computes at a time (blocks of lanes x this).
+int fm_kernel_max_vectors(fm_kernel kernel);
+
+/// The shape of one channels-last call. Each input row is laid out (chunks, ROW, FM_CHANNEL_CHUNK): channel
+/// c of pixel x at (c / 8) * chunk_stride + x * 8 + c % 8, padded, with ROW >= (width - 1) * stride_x +
+/// dx * (KW - 1) + 1.
+typedef struct {
+  const float *const *rows;  // the KH input rows the output row needs, from its first chunk
+  int chunks;                // chunks of 8 input channels, weights packed (chunks, KH, KW, 8, lanes x vectors)
+  size_t chunk_stride;       // floats from one chunk of a row to the next
+  int stride_x;
+  int kh, kw, dx;
+  int width;                 // output pixels, a multiple of 24 (AVX-512) or 12 (AVX2)
+  int accumulate;            // add to what `out` holds (channels taken in several calls)
+} fm_pixel_args;
+
+/// One output row for one block of lanes x `vectors` filters, written pixel by pixel: out[x][f].
+void fm_conv_pixels(fm_kernel kernel, int vectors, const fm_pixel_args *args, const float *weights, float *out);
+
+/// out[x][f] (block filters per pixel) -> planes[f * plane_stride + x], for `width` a multiple of the lanes
+/// and `block` a multiple of the lanes.
+void fm_pixels_to_planes(fm_kernel kernel, const float *pixels, int block, int width, float *planes,
+                         size_t plane_stride);
+
+/// out[x * 8 + c] = planes[c * plane_stride + x] for x < count and c < channels (<= 8), and 0 for the
+/// chunk's other channels: one row of a chunk of channels in the channels-last layout. Needs AVX2.
+void fm_interleave_chunk(const float *planes, size_t plane_stride, int channels, int count, float *out);
 
 #endif
