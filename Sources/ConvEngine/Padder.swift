@@ -68,6 +68,13 @@ struct PaddingPlan: @unchecked Sendable {
     borders = columns.indices.filter { $0 < left || $0 >= left + input.width }
   }
 
+  /// Whether the padded tensor would be the input itself: nothing added, layout unchanged.
+  var isIdentity: Bool {
+    let sameLayout = layout == .planes || (layout == .rowsInterleaved && channels == 1)
+    return sameLayout && rows.enumerated().allSatisfy { $0.offset == $0.element }
+      && columns.enumerated().allSatisfy { $0.offset == $0.element }
+  }
+
   /// Where channel c of a padded row starts, from where the row's channel 0 starts.
   private func offset(ofChannel c: Int) -> Int {
     switch layout {
@@ -118,19 +125,11 @@ struct PaddingPlan: @unchecked Sendable {
   }
 }
 
-/// Padded copies of whole tensors.
+/// Padded copies of whole tensors, for pooling (conv layers pad through `PreparedConv`).
 enum Padder {
-  /// Each plane surrounded by `padding`, filled as `mode` says, then `extraRight` zero columns.
-  static func pad(_ input: Tensor, by padding: Padding, mode: PaddingMode, extraRight: Int = 0,
-                  layout: PaddingPlan.Layout = .planes) -> Tensor {
-    if padding.isNone && extraRight == 0 && (layout == .planes || (layout == .rowsInterleaved && input.channels == 1)) {
-      return input
-    }
-    return PaddingPlan(input, padding: padding, mode: mode, extraRight: extraRight, layout: layout).tensor(from: input)
-  }
-
   /// Each plane surrounded by `padding` filled with `constant`.
   static func pad(_ input: Tensor, by padding: Padding, constant: Float) -> Tensor {
-    padding.isNone ? input : PaddingPlan(input, padding: padding, constant: constant).tensor(from: input)
+    let plan = PaddingPlan(input, padding: padding, constant: constant)
+    return plan.isIdentity ? input : plan.tensor(from: input)
   }
 }

@@ -78,7 +78,7 @@ public struct PreparedConv: @unchecked Sendable {
     if case .channelsLast = method {
       source = input
     } else {
-      source = Padder.pad(input, by: g.padding, mode: conv.paddingMode, extraRight: extraRight, layout: layout)
+      source = plan.isIdentity ? input : plan.tensor(from: input)
     }
     (blocks, packed) = Self.pack(weights, conv: conv, method: method, filterBlock: filterBlock)
   }
