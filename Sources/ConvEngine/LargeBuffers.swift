@@ -2,10 +2,10 @@
   import Glibc
 #endif
 
-/// Large float buffers on huge pages. A fresh 70 MB buffer costs 17 000 page faults of 4 KiB, and on a
-/// virtual machine they took longer than the convolution that fills the buffer (measured: 40 ms to zero
-/// W3's padded input, against 4 ms with 2 MiB pages). Linux gives huge pages to regions advised so
-/// (`transparent_hugepage` set to `madvise`, the usual default) or to every region (`always`).
+/// Large float buffers on huge pages. A fresh 70 MB buffer costs 17 000 page faults of 4 KiB, slow on a
+/// virtual machine (measured here: 37-45 ms to zero a padded copy of W3's 64-channel input, 9-14 ms with
+/// 2 MiB pages; a few runs stalled 140-175 ms on one allocation). Linux gives huge pages to regions advised
+/// so (`transparent_hugepage` set to `madvise`, the usual default) or to every region (`always`).
 public enum LargeBuffers {
   /// Buffers from this size on are advised to use huge pages.
   static let hugePageThreshold = 4 << 20
