@@ -1,9 +1,20 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: featuremaps (the command) -> FeatureMaps (the pipeline)
-// -> {ImageCodecs, FilterBanks -> ConvEngine}. C is reached only through CImageShims (libjpeg, libpng)
-// and CConvKernels (SIMD inner loops of the engine).
+// The modules follow the data path, and dependencies point one way (down this list):
+//
+//   featuremaps        the command: parses options, calls Batch
+//   Batch              pictures in, scheduled on the cores: planning, one picture end to end, progress, log
+//   MapWriting         maps out: sinks (PNG 8/16, .npy, manifest) fed by the streaming last layer
+//   Normalization      statistics and value -> gray mappings
+//   InputPreparation   a picture file -> the bank's input tensor
+//   FilterBanks        the bank format, validation, the built-in banks (Filters/*.json, embedded by a plugin)
+//   ConvEngine         convolution and pooling (fast paths and the reference)
+//   ImageCodecs        JPEG/PNG decoding, grayscale PNG encoding
+//   Basics             JSON, atomic files, SHA-256, large buffers, parallel loops
+//
+// All C is in the C* targets: CImageShims (libjpeg, libpng, libdeflate: every setjmp), CConvKernels (x86-64
+// SIMD inner loops, compiled on x86-64 only), CSystemShims (libc calls Swift cannot reach).
 let package = Package(
   name: "featuremaps",
   products: [
@@ -13,30 +24,55 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
-    .systemLibrary(
-      name: "CLibJPEG", pkgConfig: "libjpeg",
-      providers: [.apt(["libjpeg-dev"])]),
-    .systemLibrary(
-      name: "CLibPNG", pkgConfig: "libpng",
-      providers: [.apt(["libpng-dev"])]),
-    .systemLibrary(
-      name: "CLibDeflate", pkgConfig: "libdeflate",
-      providers: [.apt(["libdeflate-dev"])]),
-    .target(
-      name: "CImageShims", dependencies: ["CLibJPEG", "CLibPNG", "CLibDeflate"],
-      cSettings: [.unsafeFlags(["-O2"])]),
-    .target(name: "ImageCodecs", dependencies: ["CImageShims"]),
+    // C libraries and shims.
+    .systemLibrary(name: "CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
+    .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+    .systemLibrary(name: "CLibDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
+    .target(name: "CImageShims", dependencies: ["CLibJPEG", "CLibPNG", "CLibDeflate"], cSettings: [.unsafeFlags(["-O2"])]),
     .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O3"])]),
-    .target(name: "ConvEngine", dependencies: ["CConvKernels"]),
-    .target(name: "FilterBanks", dependencies: ["ConvEngine"]),
-    .target(name: "FeatureMaps", dependencies: ["ImageCodecs", "FilterBanks", "ConvEngine"]),
+    .target(name: "CSystemShims"),
+
+    // The stages, bottom up.
+    .target(name: "Basics", dependencies: ["CSystemShims"], exclude: ["README.md"]),
+    .target(name: "ImageCodecs", dependencies: ["Basics", "CImageShims"], exclude: ["README.md"]),
+    .target(name: "ConvEngine", dependencies: ["Basics", "CConvKernels"], exclude: ["README.md"]),
+    .target(name: "FilterBanks", dependencies: ["Basics", "ConvEngine"], exclude: ["README.md"], plugins: ["EmbedBanks"]),
+    .target(name: "InputPreparation", dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine"], exclude: ["README.md"]),
+    .target(name: "Normalization", dependencies: ["Basics"], exclude: ["README.md"]),
+    .target(name: "MapWriting", dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization"], exclude: ["README.md"]),
+    .target(
+      name: "Batch",
+      dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "Normalization", "MapWriting"],
+      exclude: ["README.md"]),
     .executableTarget(
       name: "featuremaps",
-      dependencies: ["FeatureMaps", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-    .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"], exclude: ["Corpus"]),
-    .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine"]),
-    .testTarget(name: "FilterBanksTests", dependencies: ["FilterBanks", "ConvEngine"]),
-    .testTarget(name: "FeatureMapsTests", dependencies: ["FeatureMaps", "featuremaps"]),
+      dependencies: [
+        "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "MapWriting", "Batch",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      exclude: ["README.md"]),
+
+    // Filters/*.json become Swift string literals at build time: the binary needs no other file.
+    .plugin(name: "EmbedBanks", capability: .buildTool(), exclude: ["embed-banks.sh"]),
+
+    // Tests, by level: units per module, conformance (ImageCodecsTests), the built binary end to end (CommandTests).
+    // TestSupport: helpers the test targets share (paths, temporary folders, running the binary, seeded numbers).
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"]),
+    .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Basics", "TestSupport"], exclude: ["Corpus"]),
+    .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "TestSupport"]),
+    .testTarget(name: "FilterBanksTests", dependencies: ["FilterBanks", "ConvEngine", "Basics", "TestSupport"]),
+    .testTarget(name: "NormalizationTests", dependencies: ["Normalization", "TestSupport"]),
+    .testTarget(
+      name: "PipelineTests",
+      dependencies: [
+        "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "Normalization", "MapWriting", "Batch",
+        "TestSupport",
+      ]),
+    .testTarget(
+      name: "CommandTests",
+      dependencies: ["featuremaps", "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "TestSupport"],
+      exclude: ["Expected"]),
   ],
-  swiftLanguageModes: [.v5]
+  swiftLanguageModes: [.v6]
 )

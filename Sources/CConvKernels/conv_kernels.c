@@ -1,20 +1,10 @@
-// AVX-512 and AVX2 inner loops of the convolution (see ConvKernels.h). Readable twin: Engine.swift's
-// portable path and ReferenceEngine.swift, which the tests hold these to.
+// Row kernels (see ConvKernels.h), AVX-512 and AVX2+FMA: a vector holds neighbouring output pixels of one
+// filter. Readable twins: PreparedConv.computePortable (the portable loop over the same padded rows) and
+// ReferenceEngine.swift (the definition), which the tests hold these kernels to. x86-64 only.
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 #include "ConvKernels.h"
-
-int fm_kernel_supported(fm_kernel kernel) {
-  __builtin_cpu_init();
-  switch (kernel) {
-    case FM_KERNEL_AVX512: return __builtin_cpu_supports("avx512f");
-    case FM_KERNEL_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }
-  return 0;
-}
-
-int fm_kernel_filter_block(fm_kernel kernel) { return kernel == FM_KERNEL_AVX512 ? 8 : 4; }
-int fm_kernel_pixel_block(fm_kernel kernel) { return kernel == FM_KERNEL_AVX512 ? 48 : 24; }
 
 // 8 filters x 3 vectors of 16 pixels = 24 accumulators, plus 3 input vectors and a broadcast weight:
 // 28 of the 32 zmm registers. Each input vector loaded is used by 8 FMAs.
@@ -97,3 +87,5 @@ void fm_conv_row(fm_kernel kernel, const float *input, int channels, size_t plan
     conv_row_avx2(input, channels, plane_stride, row_stride, in_row, weights, kh, kw, dy, dx, width, out, out_stride,
                   accumulate);
 }
+
+#endif  // __x86_64__

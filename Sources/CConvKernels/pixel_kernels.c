@@ -2,7 +2,8 @@
 // of conv_kernels.c reread too many rows per tap. Here a vector holds one pixel's value for 16 (AVX-512) or
 // 8 (AVX2) filters; each tap loads the filters' weights once and broadcasts one input value per pixel, so
 // every load serves several FMAs and no load is split across cache lines. This is the NCHWc idea of oneDNN
-// and ONNX Runtime's MLAS, with chunks of 8 channels.
+// and ONNX Runtime's MLAS, with chunks of 8 channels. x86-64 only.
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 #include "ConvKernels.h"
@@ -96,9 +97,6 @@ __attribute__((target("avx2,fma"))) static void dispatch_avx2(int vectors, const
   else
     pixels_avx2(2, 6, a, weights, out);
 }
-
-int fm_kernel_lanes(fm_kernel kernel) { return kernel == FM_KERNEL_AVX512 ? 16 : 8; }
-int fm_kernel_max_vectors(fm_kernel kernel) { return kernel == FM_KERNEL_AVX512 ? 4 : 2; }
 
 void fm_conv_pixels(fm_kernel kernel, int vectors, const fm_pixel_args *args, const float *weights, float *out) {
   if (kernel == FM_KERNEL_AVX512)
@@ -194,3 +192,5 @@ __attribute__((target("avx2"))) void fm_interleave_chunk(const float *planes, si
   for (; x < count; x++)
     for (int c = 0; c < CHUNK; c++) out[(size_t)x * CHUNK + c] = c < channels ? planes[c * plane_stride + x] : 0;
 }
+
+#endif  // __x86_64__

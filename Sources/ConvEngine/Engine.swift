@@ -1,4 +1,4 @@
-import Dispatch
+import Basics
 import CConvKernels
 
 /// The engine the command uses: the same results as `ReferenceEngine`, computed row by row on padded
@@ -30,10 +30,11 @@ public struct Engine: Sendable {
 
   /// How many threads work on one layer at most.
   public var threads: Int
-  /// The inner loop for shapes it handles (stride 1 along x); others use the portable path.
+  /// The SIMD kernels to use (each layer takes the row or channels-last kernels of this path; see
+  /// `PreparedConv`), or the portable loop.
   public var path: Path
 
-  public init(threads: Int = ProcessInfoShim.activeProcessorCount, path: Path = .best) {
+  public init(threads: Int = ProcessorCount.active, path: Path = .best) {
     precondition(path.isSupported, "this CPU cannot run the \(path) path")
     self.threads = max(1, threads)
     self.path = path
@@ -73,7 +74,7 @@ public struct Engine: Sendable {
       output.values.withUnsafeMutableBufferPointer { target in
         let source = source.baseAddress!
         let target = target.baseAddress!
-        Self.parallel(input.channels, threads: threads) { c in
+        Parallel.forEach(input.channels, threads: threads) { c in
           for oy in 0..<outH {
             for ox in 0..<outW {
               var best = -Float.infinity
@@ -92,15 +93,6 @@ public struct Engine: Sendable {
       }
     }
     return output
-  }
-
-  /// Runs `body(i)` for every i in 0..<count, on several threads unless `threads` is 1.
-  public static func parallel(_ count: Int, threads: Int, _ body: (Int) -> Void) {
-    if threads <= 1 || count <= 1 {
-      for i in 0..<count { body(i) }
-    } else {
-      DispatchQueue.concurrentPerform(iterations: count, execute: body)
-    }
   }
 }
 

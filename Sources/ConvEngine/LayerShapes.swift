@@ -23,7 +23,6 @@ public struct Padding: Sendable, Equatable {
     self.right = right
   }
   public static let none = Padding(top: 0, left: 0, bottom: 0, right: 0)
-  public var isNone: Bool { self == .none }
 }
 
 /// How much padding a layer asks for: fixed amounts, or "same" (resolved once the input size is known).

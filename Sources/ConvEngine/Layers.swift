@@ -10,7 +10,10 @@ public struct ConvLayer: Sendable, Equatable {
   public var kernel: Pair
   /// (F, C / groups, KH, KW), as stored in the bank: not flipped.
   public var weights: [Float]
+  /// One per filter; zeros when the layer has no biases.
   public var bias: [Float]
+  /// Whether the layer has biases at all (Keras's `use_bias`): they count as parameters.
+  public var hasBias: Bool
   public var stride: Pair
   public var dilation: Pair
   public var groups: Int
@@ -31,6 +34,7 @@ public struct ConvLayer: Sendable, Equatable {
     self.kernel = kernel
     self.weights = weights
     self.bias = bias ?? [Float](repeating: 0, count: filterCount)
+    hasBias = bias != nil
     self.stride = stride
     self.dilation = dilation
     self.groups = groups
@@ -45,8 +49,9 @@ public struct ConvLayer: Sendable, Equatable {
   /// The first input channel that filter `f` sees.
   public func firstChannel(ofFilter f: Int) -> Int { (f / filtersPerGroup) * channelsPerGroup }
 
-  /// Learned parameters, as Keras counts them (weights plus one bias per filter).
-  public var parameterCount: Int { weights.count + filterCount }
+  /// Learned parameters, as Keras and PyTorch count them: every weight, plus one bias per filter when the
+  /// layer has biases.
+  public var parameterCount: Int { weights.count + (hasBias ? filterCount : 0) }
   /// Multiply-adds per output pixel.
   public var multiplyAddsPerOutput: Int { channelsPerGroup * kernel.y * kernel.x }
 }

@@ -1,3 +1,4 @@
+import Basics
 import CConvKernels
 
 /// How a padded tensor is made from an input: the input row and column each padded one copies (nil: the
@@ -117,7 +118,7 @@ struct PaddingPlan: @unchecked Sendable {
   func tensor(from input: Tensor) -> Tensor {
     let values = LargeBuffers.floats(count: paddedChannels * height * width) { target in
       let target = UnsafeMutableSendablePointer(target.baseAddress!)
-      Engine.parallel(height, threads: ProcessInfoShim.activeProcessorCount) { py in
+      Parallel.forEach(height, threads: ProcessorCount.active) { py in
         writeRow(py, of: input, into: target.pointer + (layout == .planes ? py * width : py * rowFloats))
       }
     }

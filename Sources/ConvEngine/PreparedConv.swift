@@ -1,3 +1,4 @@
+import Basics
 import CConvKernels
 
 /// A conv layer bound to one input: padding resolved, the input padded in the layout its inner loop reads
@@ -106,7 +107,7 @@ public struct PreparedConv: @unchecked Sendable {
       let perBlock = max(1, (threads * 4 + wanted.count - 1) / wanted.count)
       let bandRows = max(1, (rows.count + perBlock - 1) / perBlock)
       let bands = (rows.count + bandRows - 1) / bandRows
-      Engine.parallel(wanted.count * bands, threads: threads) { item in
+      Parallel.forEach(wanted.count * bands, threads: threads) { item in
         let band = item % bands
         let bandRange = (rows.lowerBound + band * bandRows)..<min(rows.upperBound, rows.lowerBound + (band + 1) * bandRows)
         computePortable(filter: wanted[item / bands].filters.lowerBound, rows: bandRange, output)
@@ -114,7 +115,7 @@ public struct PreparedConv: @unchecked Sendable {
     case .rows(let kernel), .channelsLast(let kernel):
       // Work items are bands of rows, and each row runs every block while its input rows are in the cache.
       let bands = min(rows.count, threads * 4)
-      Engine.parallel(bands, threads: threads) { band in
+      Parallel.forEach(bands, threads: threads) { band in
         let bandRange = (rows.lowerBound + rows.count * band / bands)..<(rows.lowerBound + rows.count * (band + 1) / bands)
         computeSIMD(kernel, blocks: wanted, rows: bandRange, output)
       }
@@ -305,12 +306,6 @@ public struct PreparedConv: @unchecked Sendable {
     }
     return (blocks, packed)
   }
-}
-
-/// A pointer that threads may share because each writes a disjoint part of what it points to.
-struct UnsafeMutableSendablePointer<T>: @unchecked Sendable {
-  let pointer: UnsafeMutablePointer<T>
-  init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }
 
 /// The padded input rows one worker needs, in the channels-last layout: each output row needs KH rows,

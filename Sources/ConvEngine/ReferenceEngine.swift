@@ -1,33 +1,15 @@
 /// The reference: the definitions written as obvious loops with Double accumulation. Slow on purpose;
-/// the tests hold the fast `Engine` to it.
+/// the tests hold the fast `Engine` to it, and `explain` shows its terms.
 public enum ReferenceEngine {
   /// input (C, H, W), weights (F, C / groups, KH, KW), bias (F) -> output (F, OH, OW)
   public static func apply(_ conv: ConvLayer, to input: Tensor, layerIndex: Int = 0) throws(ShapeError) -> Tensor {
     precondition(input.channels == conv.inputChannels)
     let g = try LayerGeometry.of(conv, height: input.height, width: input.width, layerIndex: layerIndex)
     var output = Tensor(channels: conv.filterCount, height: g.outputHeight, width: g.outputWidth)
-    let cpg = conv.channelsPerGroup
     for f in 0..<conv.filterCount {
-      let firstChannel = conv.firstChannel(ofFilter: f)
       for oy in 0..<g.outputHeight {
         for ox in 0..<g.outputWidth {
-          var sum = Double(conv.bias[f])
-          for ci in 0..<cpg {
-            for ky in 0..<conv.kernel.y {
-              for kx in 0..<conv.kernel.x {
-                let iy = oy * conv.stride.y - g.padding.top + ky * conv.dilation.y
-                let ix = ox * conv.stride.x - g.padding.left + kx * conv.dilation.x
-                guard let sy = conv.paddingMode.sourceIndex(iy, side: input.height),
-                  let sx = conv.paddingMode.sourceIndex(ix, side: input.width)
-                else { continue }
-                // Convolution proper turns the kernel 180 degrees; correlation uses it as stored.
-                let (wy, wx) = conv.flip ? (conv.kernel.y - 1 - ky, conv.kernel.x - 1 - kx) : (ky, kx)
-                let w = conv.weights[((f * cpg + ci) * conv.kernel.y + wy) * conv.kernel.x + wx]
-                sum += Double(w) * Double(input[firstChannel + ci, sy, sx])
-              }
-            }
-          }
-          output[f, oy, ox] = conv.activation.apply(Float(sum))
+          output[f, oy, ox] = value(of: conv, filter: f, y: oy, x: ox, input: input, padding: g.padding).value
         }
       }
     }
@@ -72,5 +54,70 @@ public enum ReferenceEngine {
       outputs.append(current)
     }
     return outputs
+  }
+}
+
+// MARK: - One output value
+
+/// One product of an output value's sum: the weight at kernel position (ky, kx) of one input channel times
+/// the input value that position reads.
+public struct ConvTerm: Sendable, Equatable {
+  /// The input channel, an index into the layer's input.
+  public var channel: Int
+  public var ky: Int
+  public var kx: Int
+  /// Where the position reads, in input coordinates before padding: outside the input means padding.
+  public var row: Int
+  public var column: Int
+  public var isPadding: Bool
+  /// The value read: the input's, or what the padding mode puts there (0 for zeros).
+  public var input: Float
+  /// The weight as applied: turned 180 degrees when the layer flips.
+  public var weight: Float
+}
+
+/// An output value and how it came about: the sum of the products, the bias, and the activation.
+public struct ConvValue: Sendable, Equatable {
+  /// Every product added up, channel after channel, in Double.
+  public var sum: Double
+  public var bias: Float
+  /// `sum + bias`, as a Float: what the activation is applied to.
+  public var preActivation: Float
+  public var value: Float
+}
+
+extension ReferenceEngine {
+  /// Output (f, oy, ox) of `conv` on `input` padded by `padding` (from the layer's geometry), as the
+  /// definition says: for each input channel of the filter's group, for each kernel position, the weight
+  /// times the input value there (padded as the padding mode says); all summed, plus the bias, then the
+  /// activation. `eachTerm` sees every product, channel by channel, in the order they are added.
+  public static func value(of conv: ConvLayer, filter f: Int, y oy: Int, x ox: Int, input: Tensor, padding: Padding,
+                           eachTerm: (ConvTerm) -> Void = { _ in }) -> ConvValue {
+    let cpg = conv.channelsPerGroup
+    let firstChannel = conv.firstChannel(ofFilter: f)
+    var sum = 0.0
+    for ci in 0..<cpg {
+      for ky in 0..<conv.kernel.y {
+        for kx in 0..<conv.kernel.x {
+          let iy = oy * conv.stride.y - padding.top + ky * conv.dilation.y
+          let ix = ox * conv.stride.x - padding.left + kx * conv.dilation.x
+          // Convolution proper turns the kernel 180 degrees; correlation uses it as stored.
+          let (wy, wx) = conv.flip ? (conv.kernel.y - 1 - ky, conv.kernel.x - 1 - kx) : (ky, kx)
+          let weight = conv.weights[((f * cpg + ci) * conv.kernel.y + wy) * conv.kernel.x + wx]
+          var value: Float = 0
+          if let sy = conv.paddingMode.sourceIndex(iy, side: input.height),
+            let sx = conv.paddingMode.sourceIndex(ix, side: input.width) {
+            value = input[firstChannel + ci, sy, sx]
+          }
+          sum += Double(weight) * Double(value)
+          let isPadding = iy < 0 || iy >= input.height || ix < 0 || ix >= input.width
+          eachTerm(ConvTerm(channel: firstChannel + ci, ky: ky, kx: kx, row: iy, column: ix, isPadding: isPadding,
+                            input: value, weight: weight))
+        }
+      }
+    }
+    let bias = conv.bias[f]
+    let preActivation = Float(sum + Double(bias))
+    return ConvValue(sum: sum, bias: bias, preActivation: preActivation, value: conv.activation.apply(preActivation))
   }
 }

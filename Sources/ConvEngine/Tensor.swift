@@ -1,3 +1,5 @@
+import Basics
+
 /// A stack of planes, shape (C, H, W), Float32, row-major: value (c, y, x) is at `(c * H + y) * W + x`.
 /// Layer 1's input is a picture's channels; every later layer's input is the previous layer's maps.
 public struct Tensor: Sendable, Equatable {

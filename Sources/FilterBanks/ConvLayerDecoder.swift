@@ -1,3 +1,4 @@
+import Basics
 import ConvEngine
 
 /// Decodes and validates one conv layer: its options and every filter's kernels.
@@ -37,6 +38,7 @@ struct ConvLayerDecoder {
     var names: [String] = []
     var weights: [Float] = []
     var biases: [Float] = []
+    var anyBias = false  // a layer whose filters all omit "bias" has none (Keras's use_bias=False)
     let filtersPerGroup = filterValues.count / groups
     let channelsPerGroup = channelCount / groups
     for (f, filter) in filterValues.enumerated() {
@@ -45,6 +47,7 @@ struct ConvLayerDecoder {
       try bank.onlyKnownKeys(members, ["name", "bias", "kernels", "weights", "comment"], filterPath)
       let name = try filterName(filter["name"], filterPath, existing: names)
       names.append(name)
+      if filter["bias"] != nil { anyBias = true }
       biases.append(try filter["bias"].map { (v) throws(BankError) in try bank.number(v, "\(filterPath).bias") } ?? 0)
       let group = f / filtersPerGroup
       let channels = Array(inputChannels[group * channelsPerGroup..<(group + 1) * channelsPerGroup])
@@ -55,7 +58,7 @@ struct ConvLayerDecoder {
     }
     let kernel = Pair(shape!.rows, shape!.columns)
     let conv = ConvLayer(
-      inputChannels: channelCount, filterCount: filterValues.count, kernel: kernel, weights: weights, bias: biases,
+      inputChannels: channelCount, filterCount: filterValues.count, kernel: kernel, weights: weights, bias: anyBias ? biases : nil,
       stride: stride, dilation: dilation, groups: groups, padding: padding, paddingMode: paddingMode,
       activation: activation, flip: flip)
     return BankLayer(layer: .conv(conv), outputNames: names, path: path)

@@ -1,12 +1,8 @@
+import Basics
 import ConvEngine
 import Foundation
 
 extension FilterBank {
-  /// Reads and validates the bank file at `path`; `file` is the name used in errors.
-  public static func load(path: String) throws(BankError) -> FilterBank {
-    try parse(try readFile(path), file: path, defaultName: defaultName(path))
-  }
-
   /// The bytes of the bank file at `path`, refused when missing or over the size limit.
   public static func readFile(_ path: String) throws(BankError) -> [UInt8] {
     guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {

@@ -50,31 +50,3 @@ public struct BankLayer: Sendable, Equatable {
   /// The JSON path of the layer in its file, for messages.
   public var path: String
 }
-
-/// Why a bank file was refused. `path` is where in the JSON document, e.g. `layers[0].filters[3].kernels.G`.
-public struct BankError: Error, Equatable, CustomStringConvertible, Sendable {
-  public var file: String
-  public var path: String
-  public var reason: String
-
-  public init(file: String, path: String, reason: String) {
-    self.file = file
-    self.path = path
-    self.reason = reason
-  }
-
-  public var description: String { path.isEmpty ? "\(file): \(reason)" : "\(file): \(path): \(reason)" }
-}
-
-/// Limits that keep a bank from making the tool allocate gigabytes; far beyond any real first layers.
-public enum BankLimits {
-  public static let maximumFileBytes = 64 << 20
-  public static let maximumLayers = 32
-  public static let maximumFilters = 1024
-  public static let maximumKernelSide = 64
-  public static let maximumStrideOrDilation = 64
-  public static let maximumPadding = 1024
-  /// All weights of all layers together: 16 Mi values, 64 MiB as Float32.
-  public static let maximumWeights = 1 << 24
-  public static let maximumNameLength = 64
-}

@@ -1,3 +1,4 @@
+import Basics
 import CImageShims
 import Foundation
 
@@ -32,7 +33,7 @@ public struct PNGCompression: Sendable, Equatable {
 public enum GrayPNG {
   /// Writes `samples` (`height` rows of `width`) as an 8-bit grayscale PNG at `path`.
   public static func write(_ samples: UnsafeBufferPointer<UInt8>, width: Int, height: Int, to path: String,
-                           compression: PNGCompression = .fast, text: [(key: String, value: String)] = []) throws(CodecError) {
+                           compression: PNGCompression = .fast, text: [(key: String, value: String)] = []) throws(OutputError) {
     precondition(samples.count == width * height)
     try write(UnsafeRawPointer(samples.baseAddress!), bitDepth: 8, width: width, height: height, to: path,
               compression: compression, text: text)
@@ -40,14 +41,14 @@ public enum GrayPNG {
 
   /// Writes `samples` (`height` rows of `width`) as a 16-bit grayscale PNG at `path`.
   public static func write(_ samples: UnsafeBufferPointer<UInt16>, width: Int, height: Int, to path: String,
-                           compression: PNGCompression = .fast, text: [(key: String, value: String)] = []) throws(CodecError) {
+                           compression: PNGCompression = .fast, text: [(key: String, value: String)] = []) throws(OutputError) {
     precondition(samples.count == width * height)
     try write(UnsafeRawPointer(samples.baseAddress!), bitDepth: 16, width: width, height: height, to: path,
               compression: compression, text: text)
   }
 
   private static func write(_ samples: UnsafeRawPointer, bitDepth: Int, width: Int, height: Int, to path: String,
-                            compression: PNGCompression, text: [(key: String, value: String)]) throws(CodecError) {
+                            compression: PNGCompression, text: [(key: String, value: String)]) throws(OutputError) {
     let file = AtomicFile(finalPath: path)
     var message = [CChar](repeating: 0, count: Int(FM_MESSAGE_SIZE))
     let keys = text.map { strdup($0.key) }
@@ -63,7 +64,7 @@ public enum GrayPNG {
     }
     guard status == FM_OK else {
       file.discard()
-      throw .io(path: path, reason: "cannot write: \(String(cString: message))")
+      throw OutputError(path: path, reason: "cannot write: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
     }
     try file.commit()
   }

@@ -31,3 +31,24 @@ public struct Picture: Sendable {
   /// The largest stored sample value: 255 or 65535.
   public var maximumSampleValue: Int { (1 << bitDepth) - 1 }
 }
+
+/// What is known of a decoded picture once its samples are no longer needed: for manifests and reports.
+public struct PictureInfo: Sendable, Equatable {
+  public var width: Int
+  public var height: Int
+  public var channelCount: Int
+  public var format: PictureFormat
+  public var bitDepth: Int
+  public var appliedOrientation: Int
+  public var warning: String?
+
+  public init(_ picture: Picture) {
+    width = picture.width
+    height = picture.height
+    channelCount = picture.channelCount
+    format = picture.format
+    bitDepth = picture.bitDepth
+    appliedOrientation = picture.appliedOrientation
+    warning = picture.warning
+  }
+}

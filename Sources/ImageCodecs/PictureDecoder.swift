@@ -22,13 +22,13 @@ public struct PictureDecoder: Sendable {
   }
 
   /// Decodes the file at `path`; the format comes from its first bytes.
-  public func decode(path: String) throws(CodecError) -> Picture {
+  public func decode(path: String) throws(DecodeError) -> Picture {
     let bytes = try Self.readFile(path)
     return try decode(bytes, path: path)
   }
 
   /// Decodes a picture held in memory; `path` is only used in errors.
-  public func decode(_ bytes: [UInt8], path: String) throws(CodecError) -> Picture {
+  public func decode(_ bytes: [UInt8], path: String) throws(DecodeError) -> Picture {
     guard let format = PictureFormat.sniff(bytes) else { throw .notAPicture(path: path) }
     var decoded = fm_decoded()
     let limit = UInt64(max(0, maximumPixels))
@@ -67,7 +67,7 @@ public struct PictureDecoder: Sendable {
 
   // MARK: - Helpers
 
-  static func readFile(_ path: String) throws(CodecError) -> [UInt8] {
+  static func readFile(_ path: String) throws(DecodeError) -> [UInt8] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw .io(path: path, reason: "no such file")
@@ -91,7 +91,7 @@ public struct PictureDecoder: Sendable {
 
 extension PictureDecoder {
   static func error(for status: fm_status, decoded: inout fm_decoded, format: PictureFormat, path: String,
-                    limit: Int) -> CodecError {
+                    limit: Int) -> DecodeError {
     let reason = message(&decoded.message)
     switch status {
     case FM_ERR_TOO_LARGE:

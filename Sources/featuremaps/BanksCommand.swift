@@ -1,5 +1,4 @@
 import ArgumentParser
-import FeatureMaps
 import FilterBanks
 
 /// `featuremaps banks`: the built-in banks, one line each; `--show NAME` prints one bank's JSON.

@@ -1,6 +1,5 @@
 import ArgumentParser
-import FeatureMaps
-import ImageCodecs
+import Basics
 
 /// `featuremaps`: the root command. Running pictures is the default subcommand.
 @main

@@ -1,9 +1,10 @@
 import ArgumentParser
-import ConvEngine
-import FeatureMaps
+import Batch
 import FilterBanks
 import Foundation
 import ImageCodecs
+import MapWriting
+import Normalization
 
 /// `featuremaps IMAGE... --bank BANK --out DIR`: the main job.
 struct Run: ParsableCommand {
@@ -35,8 +36,8 @@ struct Run: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("The folder that receives one sub-folder per picture.", valueName: "dir"))
   var out: String
 
-  @Option(help: ArgumentHelp("png (8-bit), png16 (16-bit) or npy (raw Float32, NumPy).", valueName: "format"))
-  var format: String = "png"
+  @Option(help: ArgumentHelp(Words.list(MapFormat.registered.map { "\($0.name) (\($0.summary))" }) + ".", valueName: "format"))
+  var format: String = MapFormat.png.name
 
   @Option(help: ArgumentHelp(
     "How values become gray: auto, symmetric, minmax, abs, range:LO,HI or percentile:P.", valueName: "mode"))
@@ -95,7 +96,9 @@ struct Run: ParsableCommand {
     if images.isEmpty && filesFrom == nil {
       throw ValidationError("Give at least one picture or folder, or --files-from FILE.")
     }
-    if OutputFormat(rawValue: format) == nil { throw ValidationError("--format must be png, png16 or npy, not '\(format)'.") }
+    if MapFormat.named(format) == nil {
+      throw ValidationError("--format must be \(Words.list(MapFormat.registered.map(\.name))), not '\(format)'.")
+    }
     if NormalizeMode(argument: normalize) == nil {
       throw ValidationError("--normalize must be auto, symmetric, minmax, abs, range:LO,HI (LO < HI) or percentile:P (0 <= P < 50), not '\(normalize)'.")
     }
@@ -127,14 +130,14 @@ struct Run: ParsableCommand {
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let workers = max(1, min(jobs, plan.pictures.count))
     var options = RunOptions()
-    options.format = OutputFormat(rawValue: format)!
-    options.normalize = NormalizeMode(argument: normalize)!
-    options.sharedScale = scale == "shared"
-    options.statisticsRegion = StatisticsRegion(rawValue: statistics)!
-    options.allLayers = allLayers
-    options.compression = PNGCompression(level: pngLevel, filter: PNGCompression.Filter(rawValue: pngFilter)!)
+    options.output.format = MapFormat.named(format)!
+    options.output.normalize = NormalizeMode(argument: normalize)!
+    options.output.sharedScale = scale == "shared"
+    options.output.statisticsRegion = StatisticsRegion(rawValue: statistics)!
+    options.output.allLayers = allLayers
+    options.output.compression = PNGCompression(level: pngLevel, filter: PNGCompression.Filter(rawValue: pngFilter)!)
+    options.output.threads = max(1, cores / workers)
     options.decoder = PictureDecoder(maximumPixels: maxPixels, appliesOrientation: !keepOrientation, allowsTruncatedJPEG: allowTruncated)
-    options.threads = max(1, cores / workers)
 
     var batch = BatchOptions()
     batch.jobs = workers

@@ -61,7 +61,7 @@ final class ConformanceTests: XCTestCase {
   func testTwelveBitJPEGsAreRefusedWithTheReason() {
     for name in ["testorig12.jpg", "monkey12.jpg"] {
       XCTAssertThrowsError(try decoder.decode(path: Corpus.path("jpeg/\(name)"))) { error in
-        guard case CodecError.unsupported(_, .jpeg, let reason) = error else { return XCTFail("\(name): \(error)") }
+        guard case DecodeError.unsupported(_, .jpeg, let reason) = error else { return XCTFail("\(name): \(error)") }
         XCTAssertTrue(reason.contains("12-bit JPEG is not supported"), reason)
       }
     }

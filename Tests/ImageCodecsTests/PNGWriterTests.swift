@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import XCTest
 
@@ -29,11 +30,11 @@ final class PNGWriterTests: XCTestCase {
         let values = (0..<(width * height)).map { ($0 * 7919 + $0 / width * 31) % (maxValue + 1) }
         let path = folder.appendingPathComponent("map\(bitDepth)-\(compression.level).png").path
         if bitDepth == 8 {
-          try values.map { UInt8($0) }.withUnsafeBufferPointer { (samples) throws(CodecError) in
+          try values.map { UInt8($0) }.withUnsafeBufferPointer { (samples) throws(OutputError) in
             try GrayPNG.write(samples, width: width, height: height, to: path, compression: compression, text: [("Title", "test map")])
           }
         } else {
-          try values.map { UInt16($0) }.withUnsafeBufferPointer { (samples) throws(CodecError) in
+          try values.map { UInt16($0) }.withUnsafeBufferPointer { (samples) throws(OutputError) in
             try GrayPNG.write(samples, width: width, height: height, to: path, compression: compression, text: [("Title", "test map")])
           }
         }
@@ -63,8 +64,8 @@ final class PNGWriterTests: XCTestCase {
     let values8 = values16.map { UInt8($0 >> 8) }
     let path8 = folder.appendingPathComponent("m8.png").path
     let path16 = folder.appendingPathComponent("m16.png").path
-    try values8.withUnsafeBufferPointer { (s) throws(CodecError) in try GrayPNG.write(s, width: width, height: height, to: path8) }
-    try values16.withUnsafeBufferPointer { (s) throws(CodecError) in try GrayPNG.write(s, width: width, height: height, to: path16) }
+    try values8.withUnsafeBufferPointer { (s) throws(OutputError) in try GrayPNG.write(s, width: width, height: height, to: path8) }
+    try values16.withUnsafeBufferPointer { (s) throws(OutputError) in try GrayPNG.write(s, width: width, height: height, to: path16) }
     let script = "import png,sys\nfor p in sys.argv[1:]:\n w,h,rows,info=png.Reader(filename=p).read()\n print(info['bitdepth'], ','.join(str(v) for r in rows for v in r))"
     let run = Process()
     run.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -80,13 +80,13 @@ func capturingStandardError(_ body: () throws -> Void) rethrows -> String {
   dup2(handle, 2)
   close(handle)
   defer {
-    fflush(stderr)
+    fflush(nil)  // every C stream, standard error included
     dup2(saved, 2)
     close(saved)
     unlink(file)
   }
   try body()
-  fflush(stderr)
+  fflush(nil)
   return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
 }
 

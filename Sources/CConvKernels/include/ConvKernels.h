@@ -1,7 +1,9 @@
 // ConvKernels: the inner loops of a Conv2D layer, written with AVX-512 or AVX2+FMA intrinsics, in two
 // layouts: row kernels (vectors of pixels; few input channels, stride 1 along x) and channels-last kernels
-// (vectors of filters; many input channels, any stride). Each function is compiled for its instruction set only (target attributes), and the caller
-// picks one that the CPU supports at run time, so the binary still runs on any x86-64.
+// (vectors of filters; many input channels, any stride). Each function is compiled for its instruction
+// set only (target attributes), and the caller picks one that the CPU supports at run time, so the binary
+// still runs on any x86-64. On other CPUs (arm64) the intrinsics are not compiled at all: no kernel is
+// supported and the engine uses its portable loop.
 //
 // Shapes: input planes (C, H, ROW) already padded, where ROW >= width + dilation_x * (KW - 1);
 // weights packed (C, KH, KW, FB) for one block of FB filters; output FB rows of `width` floats,

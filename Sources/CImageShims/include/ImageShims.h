@@ -67,11 +67,4 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
                             fm_png_filter filter, const void *samples, const char *const *text_keys,
                             const char *const *text_values, int text_count, char *message);
 
-// MARK: - Memory
-
-/// Asks the C allocator (glibc) to keep freed blocks of up to 32 MiB for reuse instead of returning them
-/// to the system: maps and their encoding buffers come and go by the hundred, and fresh pages cost a
-/// page fault and a clearing each.
-void fm_reuse_large_buffers(void);
-
 #endif

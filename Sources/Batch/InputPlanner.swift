@@ -1,0 +1,110 @@
+import Foundation
+import ImageCodecs
+
+/// One picture to process and where its maps go.
+public struct PlannedPicture: Sendable, Equatable {
+  /// The path to read.
+  public var path: String
+  /// The output folder relative to `--out`, e.g. `cats/tom`.
+  public var outputName: String
+}
+
+/// What the inputs on the command line expand to.
+public struct InputPlan: Sendable {
+  public var pictures: [PlannedPicture] = []
+  /// Files inside walked folders that are not pictures (recognised by content).
+  public var skippedNonPictures = 0
+  /// Named inputs that do not exist or are not pictures: failures, reported and counted.
+  public var failures: [PictureFailure] = []
+}
+
+/// Expands files and folders into pictures with their output folders.
+///
+/// The output tree mirrors the input: a named file `a/b.jpg` goes to `b/`; a file `cats/tom.jpg` under a
+/// named folder `photos/` goes to `cats/tom/`. When two pictures would get the same folder, every one of
+/// them keeps its extension (`a.jpg/`, `a.png/`); if they still collide, the ones after the first in path
+/// order get `~2`, `~3`, ... The same path given twice is processed once.
+public struct InputPlanner {
+  public var includeHidden = false
+
+  public init(includeHidden: Bool = false) { self.includeHidden = includeHidden }
+
+  public func plan(_ inputs: [String]) -> InputPlan {
+    var plan = InputPlan()
+    var candidates: [(path: String, relative: String)] = []
+    var seen = Set<String>()
+    for input in inputs {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+        plan.failures.append(PictureFailure(path: input, cause: .missing))
+        continue
+      }
+      if isDirectory.boolValue {
+        for relative in walk(input) {
+          let path = input.hasSuffix("/") ? input + relative : input + "/" + relative
+          guard seen.insert(URL(fileURLWithPath: path).standardized.path).inserted else { continue }
+          if PictureDecoder.looksLikePicture(path: path) {
+            candidates.append((path, relative))
+          } else {
+            plan.skippedNonPictures += 1
+          }
+        }
+      } else {
+        guard seen.insert(URL(fileURLWithPath: input).standardized.path).inserted else { continue }
+        if PictureDecoder.looksLikePicture(path: input) {
+          candidates.append((input, URL(fileURLWithPath: input).lastPathComponent))
+        } else {
+          plan.failures.append(PictureFailure(path: input, cause: .decoding(.notAPicture(path: input))))
+        }
+      }
+    }
+    plan.pictures = Self.outputNames(candidates)
+    return plan
+  }
+
+  /// Files under `folder`, relative to it, sorted; hidden files and folders skipped unless asked.
+  func walk(_ folder: String) -> [String] {
+    let url = URL(fileURLWithPath: folder)
+    let options: FileManager.DirectoryEnumerationOptions = includeHidden ? [] : [.skipsHiddenFiles]
+    guard let enumerator = FileManager.default.enumerator(
+      at: url, includingPropertiesForKeys: [.isRegularFileKey], options: options)
+    else { return [] }
+    let base = url.standardized.path
+    var files: [String] = []
+    for case let file as URL in enumerator {
+      // A symbolic link to a file counts as that file; links to folders are not followed (no cycles).
+      let target = file.resolvingSymlinksInPath()
+      guard (try? target.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+      let full = file.standardized.path
+      guard full.hasPrefix(base + "/") else { continue }
+      files.append(String(full.dropFirst(base.count + 1)))
+    }
+    return files.sorted()
+  }
+
+  /// Output folders for pictures given as (path, path relative to its named input).
+  static func outputNames(_ candidates: [(path: String, relative: String)]) -> [PlannedPicture] {
+    func stem(_ relative: String) -> String {
+      let url = URL(fileURLWithPath: relative, relativeTo: URL(fileURLWithPath: "/"))
+      let name = url.deletingPathExtension().lastPathComponent
+      let parent = (relative as NSString).deletingLastPathComponent
+      return parent.isEmpty ? name : parent + "/" + name
+    }
+    let stems = candidates.map { stem($0.relative) }
+    var stemCounts: [String: Int] = [:]
+    for s in stems { stemCounts[s.lowercased(), default: 0] += 1 }
+    // Colliding stems keep their extension.
+    let names = candidates.indices.map { i in stemCounts[stems[i].lowercased()]! > 1 ? candidates[i].relative : stems[i] }
+    // Still colliding (the same relative name under two inputs): number them in path order.
+    let order = candidates.indices.sorted { candidates[$0].path < candidates[$1].path }
+    var used: [String: Int] = [:]
+    var result = [PlannedPicture](repeating: PlannedPicture(path: "", outputName: ""), count: candidates.count)
+    for i in order {
+      let key = names[i].lowercased()
+      used[key, default: 0] += 1
+      let n = used[key]!
+      result[i] = PlannedPicture(path: candidates[i].path, outputName: n == 1 ? names[i] : "\(names[i])~\(n)")
+    }
+    return result
+  }
+}

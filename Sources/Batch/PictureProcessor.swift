@@ -1,0 +1,121 @@
+import Basics
+import ConvEngine
+import Dispatch
+import FilterBanks
+import ImageCodecs
+import InputPreparation
+import MapWriting
+
+/// What was written for one picture.
+public struct PictureResult: Sendable {
+  public var outputDirectory: String
+  public var mapCount: Int
+  public var width: Int
+  public var height: Int
+  /// A decoder warning worth passing on (the picture was still processed).
+  public var warning: String?
+  public var timings: Timings
+}
+
+/// One picture end to end: decodes it, applies the bank and gives its maps to the sinks the options
+/// choose (the map format's, then the manifest), in one folder.
+///
+/// Every layer but the last is computed whole (it is the next layer's input). The last conv layer is
+/// computed in bands and groups of maps while its maps are written (see `MapSetWriter`), so its maps are
+/// never all held as floats: memory does not grow with the number of filters.
+public struct PictureProcessor: Sendable {
+  public let bank: LoadedBank
+  public let options: RunOptions
+  let engine: Engine
+
+  public init(bank: LoadedBank, options: RunOptions) {
+    self.bank = bank
+    self.options = options
+    engine = Engine(threads: options.output.threads)
+  }
+
+  /// Processes the picture at `path` into `outputDirectory`, replacing an earlier result there.
+  /// `displayPath` is the path as the user gave it, for the manifest and messages.
+  public func process(path: String, displayPath: String, outputDirectory: String) throws(PictureFailure) -> PictureResult {
+    let started = DispatchTime.now().uptimeNanoseconds
+    var timings = Timings()
+    let input = try PictureFailure.catching(displayPath, as: PictureFailure.Cause.decoding) { () throws(DecodeError) in
+      try PreparedPicture.load(path: path, for: bank.bank.input, decoder: options.decoder)
+    }
+    timings.decodeSeconds = Self.seconds(since: started)
+    let picture = input.info
+    func doesNotFit(_ error: ShapeError) -> PictureFailure.Cause {
+      .bankDoesNotFit(BankMismatchError(bank: bank.bank.name, width: picture.width, height: picture.height, shape: error))
+    }
+    // A bank that does not fit this picture is refused before the folder (and an earlier result) is touched.
+    let geometries = try PictureFailure.catching(displayPath, as: PictureFailure.Cause.bankDoesNotFit) { () throws(BankMismatchError) in
+      try bank.bank.geometries(width: picture.width, height: picture.height)
+    }
+    func output<T>(_ body: () throws(OutputError) -> T) throws(PictureFailure) -> T {
+      try PictureFailure.catching(displayPath, as: PictureFailure.Cause.output, body)
+    }
+    let folder = try output { () throws(OutputError) in try OutputFolder.prepare(outputDirectory) }
+    let context = PictureContext(displayPath: displayPath, picture: picture, bank: bank, options: options.output, folder: folder)
+    let sinks = [options.output.format.makeSink(context)]
+
+    let layers = bank.bank.network
+    var current = input.tensor
+    var entries: [MapEntry] = []
+    for (index, layer) in layers.enumerated() {
+      let isLast = index == layers.count - 1
+      var source: MapSource
+      if isLast, case .conv(let conv) = layer {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let prepared = try PictureFailure.catching(displayPath, as: doesNotFit) { () throws(ShapeError) in
+          try PreparedConv(conv, input: current, layerIndex: index, path: engine.path)
+        }
+        current = Tensor(channels: 0, height: 0, width: 0)  // the padded copy in `prepared` is all that is needed
+        source = .conv(prepared, threads: options.output.threads, preparationSeconds: Self.seconds(since: start))
+      } else {
+        let start = DispatchTime.now().uptimeNanoseconds
+        current = try PictureFailure.catching(displayPath, as: doesNotFit) { () throws(ShapeError) in
+          try engine.apply(layer, to: current, layerIndex: index)
+        }
+        timings.layers.append((Self.seconds(since: start), Self.operations(layer, output: current)))
+        source = .tensor(current)
+      }
+      guard isLast || options.output.allLayers else { continue }
+      var writer = MapSetWriter(
+        source: source, names: bank.bank.layers[index].outputNames, layerNumber: index + 1,
+        interior: (geometries[index].interiorRows, geometries[index].interiorColumns), options: options.output,
+        firstIndex: entries.count, subfolder: options.output.allLayers ? "layer\(index + 1)/" : "")
+      let written = try output { () throws(OutputError) in
+        if !writer.subfolder.isEmpty { try folder.makeSubfolder(writer.subfolder) }
+        return try writer.write(to: sinks)
+      }
+      entries += written.entries
+      timings.encodeSeconds += written.encodeSeconds
+      if isLast, case .conv = layer { timings.layers.append((writer.source.engineSeconds, writer.source.engineOperations)) }
+    }
+    folder.removeStaleMaps(keeping: Set(entries.map(\.file)))
+    try output { () throws(OutputError) in
+      for sink in sinks + [ManifestSink(context: context)] { try sink.finish(entries) }
+    }
+    timings.totalSeconds = Self.seconds(since: started)
+    return PictureResult(outputDirectory: outputDirectory, mapCount: entries.count, width: picture.width,
+                         height: picture.height, warning: picture.warning, timings: timings)
+  }
+
+  /// About how much memory processing the picture at `path` takes at its peak, from its header: the
+  /// decoded planes, the prepared and padded input, every layer computed whole, and the maps being written.
+  public func estimatedBytes(path: String) -> Int {
+    guard let (width, height) = PictureHeader.dimensions(path: path) else { return options.output.mapMemoryBytes }
+    let pixels = width * height
+    let channels = bank.bank.input.channels.count
+    let wholeLayers = bank.bank.layers.dropLast().reduce(0) { $0 + $1.outputNames.count }
+    return 4 * pixels * (3 + 2 * channels + wholeLayers) + options.output.mapMemoryBytes
+  }
+
+  static func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+  /// Floating-point operations of a layer that produced `output` (a multiply-add counts 2).
+  static func operations(_ layer: Layer, output: Tensor) -> Double {
+    guard case .conv(let conv) = layer else { return 0 }
+    return 2 * Double(conv.multiplyAddsPerOutput) * Double(output.values.count)
+  }
+}

@@ -1,0 +1,91 @@
+import Basics
+import ConvEngine
+import Foundation
+
+/// Where a layer's maps come from: a tensor already in memory, or a conv layer that computes any block of
+/// filters x rows on demand (so that maps can be produced in bands without holding them all).
+public struct MapSource {
+  public let count: Int
+  public let height: Int
+  public let width: Int
+  /// Writes maps `filters`, rows `rows` as (filters.count, rows.count, width) into the pointer.
+  private let fill: (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void
+  /// The maps, when they are in memory already.
+  private var tensor: Tensor?
+  /// Filters computed together by the engine: groups of maps are best aligned to it.
+  let filterBlock: Int
+  /// Seconds spent in the engine, and its floating-point operations.
+  public private(set) var engineSeconds = 0.0
+  public private(set) var engineOperations = 0.0
+  private let operationsPerOutput: Double
+
+  public static func tensor(_ tensor: Tensor) -> MapSource {
+    var source = MapSource(count: tensor.channels, height: tensor.height, width: tensor.width, operationsPerOutput: 0,
+                           filterBlock: 1) { filters, rows, out in
+      tensor.values.withUnsafeBufferPointer { values in
+        for (i, f) in filters.enumerated() {
+          let from = values.baseAddress! + (f * tensor.height + rows.lowerBound) * tensor.width
+          (out + i * rows.count * tensor.width).update(from: from, count: rows.count * tensor.width)
+        }
+      }
+    }
+    source.tensor = tensor
+    return source
+  }
+
+  /// `preparationSeconds` (padding the input, packing the weights) count as engine time.
+  public static func conv(_ prepared: PreparedConv, threads: Int, preparationSeconds: Double = 0) -> MapSource {
+    let g = prepared.geometry
+    var source = MapSource(count: prepared.conv.filterCount, height: g.outputHeight, width: g.outputWidth,
+                     operationsPerOutput: 2 * Double(prepared.conv.multiplyAddsPerOutput),
+                     filterBlock: prepared.filterBlock) { filters, rows, out in
+      prepared.compute(filters: filters, rows: rows, into: out, threads: threads)
+    }
+    source.engineSeconds = preparationSeconds
+    return source
+  }
+
+  private init(count: Int, height: Int, width: Int, operationsPerOutput: Double, filterBlock: Int,
+               fill: @escaping (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+    self.count = count
+    self.height = height
+    self.width = width
+    self.operationsPerOutput = operationsPerOutput
+    self.filterBlock = filterBlock
+    self.fill = fill
+  }
+
+  var isInMemory: Bool { tensor != nil }
+
+  mutating func fill(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+    let start = DispatchTime.now().uptimeNanoseconds
+    fill(filters, rows, out)
+    engineSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    engineOperations += operationsPerOutput * Double(filters.count * rows.count * width)
+  }
+
+  /// Runs `body` with maps `filters`, whole, as (filters.count, height, width): in place when the maps are
+  /// in memory, else computed into `buffer` (grown when needed, kept for the next call).
+  mutating func withMaps<T>(_ filters: Range<Int>, reusing buffer: inout [Float],
+                            _ body: (UnsafeBufferPointer<Float>) throws(OutputError) -> T) throws(OutputError) -> T {
+    let size = filters.count * height * width
+    if let tensor {
+      return try tensor.values.withUnsafeBufferPointer { (values) throws(OutputError) in
+        try body(UnsafeBufferPointer(rebasing: values[(filters.lowerBound * height * width)..<(filters.upperBound * height * width)]))
+      }
+    }
+    if buffer.count < size { buffer = LargeBuffers.floats(count: size, repeating: 0) }
+    buffer.withUnsafeMutableBufferPointer { fill(filters: filters, rows: 0..<height, into: $0.baseAddress!) }
+    return try buffer.withUnsafeBufferPointer { (maps) throws(OutputError) in try body(UnsafeBufferPointer(rebasing: maps[0..<size])) }
+  }
+
+  /// Every map computed once, as a tensor.
+  mutating func materialized() -> MapSource {
+    var tensor = Tensor(channels: count, height: height, width: width)
+    tensor.values.withUnsafeMutableBufferPointer { fill(filters: 0..<count, rows: 0..<height, into: $0.baseAddress!) }
+    var source = MapSource.tensor(tensor)
+    source.engineSeconds = engineSeconds
+    source.engineOperations = engineOperations
+    return source
+  }
+}

@@ -1,0 +1,22 @@
+import Basics
+import ImageCodecs
+import Normalization
+
+/// Everything that decides what is written for a picture, apart from the bank.
+public struct OutputOptions: Sendable {
+  public var format: MapFormat = .png
+  public var normalize: NormalizeMode = .auto
+  /// One mapping for all maps of a layer (comparable with each other) instead of one per map.
+  public var sharedScale = false
+  public var statisticsRegion: StatisticsRegion = .interior
+  /// Write every layer's maps into `layer1/`, `layer2/`, ... instead of the final layer's only.
+  public var allLayers = false
+  public var compression: PNGCompression = .fast
+  /// Threads for computing the maps of one picture and for encoding them.
+  public var threads = ProcessorCount.active
+  /// Float maps held at a time while a layer's maps are written (see `MapSetWriter`). 384 MiB keeps a
+  /// 12 MP picture with 64 filters under 700 MB in all.
+  public var mapMemoryBytes = 384 << 20
+
+  public init() {}
+}

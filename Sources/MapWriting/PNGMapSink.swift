@@ -1,0 +1,63 @@
+import Basics
+import ImageCodecs
+import Normalization
+
+extension MapFormat {
+  /// 8-bit grayscale PNG: gray 0...255.
+  public static let png = MapFormat(name: "png", summary: "8-bit", fileExtension: "png", maximumGray: 255, writesRawValues: false) {
+    PNGMapSink(context: $0, bitDepth: 8)
+  }
+  /// 16-bit grayscale PNG: gray 0...65535, for people who measure.
+  public static let png16 = MapFormat(name: "png16", summary: "16-bit", fileExtension: "png", maximumGray: 65535, writesRawValues: false) {
+    PNGMapSink(context: $0, bitDepth: 16)
+  }
+}
+
+/// Writes each map as a grayscale PNG of its gray levels under the map's mapping, which the file also
+/// records in a `featuremaps:mapping` text chunk.
+struct PNGMapSink: MapSink {
+  let context: PictureContext
+  let bitDepth: Int
+
+  func accept(_ map: MapEntry, values: UnsafeBufferPointer<Float>) throws(OutputError) {
+    let path = context.folder.path(of: map.file)
+    let count = map.width * map.height
+    let compression = context.options.compression
+    let text = textChunks(map)
+    if bitDepth == 16 {
+      var grays = [UInt16](repeating: 0, count: count)
+      grays.withUnsafeMutableBufferPointer { map.mapping.quantize(values.baseAddress!, count: count, into: $0.baseAddress!) }
+      try grays.withUnsafeBufferPointer { (grays) throws(OutputError) in
+        try GrayPNG.write(grays, width: map.width, height: map.height, to: path, compression: compression, text: text)
+      }
+    } else {
+      var grays = [UInt8](repeating: 0, count: count)
+      grays.withUnsafeMutableBufferPointer { map.mapping.quantize(values.baseAddress!, count: count, into: $0.baseAddress!) }
+      try grays.withUnsafeBufferPointer { (grays) throws(OutputError) in
+        try GrayPNG.write(grays, width: map.width, height: map.height, to: path, compression: compression, text: text)
+      }
+    }
+  }
+
+  func textChunks(_ map: MapEntry) -> [(key: String, value: String)] {
+    [
+      (key: "Title", value: Self.latin1(map.filter)),
+      (key: "Software", value: "featuremaps"),
+      (key: "featuremaps:bank", value: Self.latin1(context.bank.bank.name)),
+      (key: "featuremaps:filter", value: Self.latin1(map.filter)),
+      (key: "featuremaps:mapping", value: Self.mappingText(map.mapping, scope: context.options.sharedScale ? "shared" : "per-map")),
+    ]
+  }
+
+  /// "value = OFFSET + SCALE * gray (normalize MODE, scale SCOPE)", as in the manifest.
+  static func mappingText(_ mapping: GrayMapping, scope: String) -> String {
+    let subject = mapping.ofMagnitude ? "|value|" : "value"
+    return "\(subject) = \(mapping.offset) + \(mapping.scale) * gray, gray 0..\(mapping.maximumGray) "
+      + "(normalize \(mapping.modeName), scale \(scope))"
+  }
+
+  /// tEXt chunks hold Latin-1 and the shim passes bytes through: keep printable ASCII, '?' for the rest.
+  static func latin1(_ text: String) -> String {
+    String(text.unicodeScalars.map { $0.value < 127 && $0.value >= 32 ? Character($0) : "?" })
+  }
+}

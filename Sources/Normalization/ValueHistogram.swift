@@ -1,0 +1,49 @@
+/// A histogram of map values over [low, high] in 65,536 bins: percentiles from it are exact to within
+/// (high - low) / 65536, finer than a 16-bit gray step of the resulting mapping.
+public struct ValueHistogram: Sendable {
+  public static let binCount = 65536
+  public let low: Double
+  public let high: Double
+  public private(set) var bins: [Int]
+  public private(set) var total = 0
+
+  public init(low: Double, high: Double) {
+    self.low = low
+    self.high = high
+    bins = [Int](repeating: 0, count: Self.binCount)
+  }
+
+  public mutating func add(_ values: UnsafeBufferPointer<Float>, width: Int, rows: Range<Int>, columns: Range<Int>) {
+    let span = high - low
+    let factor = span > 0 ? Double(Self.binCount) / span : 0
+    for y in rows {
+      for x in columns {
+        let bin = Int((Double(values[y * width + x]) - low) * factor)
+        bins[min(max(bin, 0), Self.binCount - 1)] += 1
+      }
+    }
+    total += rows.count * columns.count
+  }
+
+  public mutating func merge(_ other: ValueHistogram) {
+    for i in 0..<Self.binCount { bins[i] += other.bins[i] }
+    total += other.total
+  }
+
+  /// The value below which `percent` percent of the values lie (NumPy's `inverted_cdf` definition),
+  /// to within one bin.
+  public func percentile(_ percent: Double) -> Double {
+    guard total > 0, high > low else { return low }
+    let target = Double(total) * percent / 100
+    var seen = 0
+    let width = (high - low) / Double(Self.binCount)
+    for (i, count) in bins.enumerated() {
+      if Double(seen + count) >= target && count > 0 {
+        let inside = (target - Double(seen)) / Double(count)
+        return low + (Double(i) + min(max(inside, 0), 1)) * width
+      }
+      seen += count
+    }
+    return high
+  }
+}
