@@ -171,10 +171,28 @@ def two_layer():
         [layer1, layer2], "hand-designed to show how a second layer combines first-layer maps")
 
 
+WIDTH = 110
+
+
+def readable_json(value, indent=0):
+    """JSON that reads like the bank it is: whatever fits on a line stays on it (a 3x3 kernel, the input),
+    a row of numbers always does, and the rest has one member or row per line (an 11x11 kernel is 11
+    lines). Numbers are written as json.dumps writes them, so the values are the same in any layout."""
+    flat = json.dumps(value, separators=(", ", ": "))
+    scalars = isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value)
+    if indent + len(flat) <= WIDTH or scalars or not isinstance(value, (list, dict)) or not value:
+        return flat
+    pad = " " * (indent + 2)
+    if isinstance(value, list):
+        return "[\n" + ",\n".join(pad + readable_json(v, indent + 2) for v in value) + "\n" + " " * indent + "]"
+    members = [pad + json.dumps(key) + ": " + readable_json(v, indent + 2) for key, v in value.items()]
+    return "{\n" + ",\n".join(members) + "\n" + " " * indent + "}"
+
+
 if __name__ == "__main__":
     os.makedirs("Filters", exist_ok=True)
     for make in (edges, blur_sharpen, color_opponent, gabor, two_layer):
         b = make()
         with open(f"Filters/{b['name']}.json", "w") as f:
-            f.write(json.dumps(b, indent=2) + "\n")
+            f.write(readable_json(b) + "\n")
         print("wrote", f"Filters/{b['name']}.json")
