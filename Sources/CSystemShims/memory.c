@@ -1,6 +1,8 @@
 // Allocator tuning that Swift cannot reach: mallopt() is declared in <malloc.h>.
 #include "SystemShims.h"
 
+// Any libc header defines __GLIBC__ with glibc; it must come before the test below.
+#include <stdlib.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
