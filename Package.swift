@@ -72,7 +72,7 @@ let package = Package(
     .testTarget(
       name: "CommandTests",
       dependencies: ["featuremaps", "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "TestSupport"],
-      exclude: ["Expected"]),
+      exclude: ["Expected", "Regressions"]),
   ],
   swiftLanguageModes: [.v6]
 )

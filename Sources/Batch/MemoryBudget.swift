@@ -16,7 +16,8 @@ final class MemoryBudget: @unchecked Sendable {
   /// Waits until `bytes` fit (or nothing else is in flight) and takes them.
   func acquire(_ bytes: Int) {
     condition.lock()
-    while usedBytes > 0 && usedBytes + bytes > totalBytes { condition.wait() }
+    // Written so that no sum can overflow: `bytes` may be Int.max (a header that claims too much).
+    while usedBytes > 0 && bytes > totalBytes - usedBytes { condition.wait() }
     usedBytes += bytes
     condition.unlock()
   }

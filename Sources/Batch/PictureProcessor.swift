@@ -103,12 +103,14 @@ public struct PictureProcessor: Sendable {
 
   /// About how much memory processing the picture at `path` takes at its peak, from its header: the
   /// decoded planes, the prepared and padded input, every layer computed whole, and the maps being written.
+  /// A header may claim any size (a PNG up to 2^31 - 1 a side): an estimate too large for an Int is
+  /// `Int.max`, more than any budget, and the decoder then refuses the picture against `--max-pixels`.
   public func estimatedBytes(path: String) -> Int {
     guard let (width, height) = PictureHeader.dimensions(path: path) else { return options.output.mapMemoryBytes }
-    let pixels = width * height
     let channels = bank.bank.input.channels.count
     let wholeLayers = bank.bank.layers.dropLast().reduce(0) { $0 + $1.outputNames.count }
-    return 4 * pixels * (3 + 2 * channels + wholeLayers) + options.output.mapMemoryBytes
+    let planes = 3 + 2 * channels + wholeLayers
+    return Checked.product(4, width, height, planes).flatMap { Checked.sum($0, options.output.mapMemoryBytes) } ?? Int.max
   }
 
   static func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }

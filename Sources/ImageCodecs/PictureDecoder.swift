@@ -1,3 +1,4 @@
+import Basics
 import CImageShims
 import Foundation
 
@@ -30,6 +31,11 @@ public struct PictureDecoder: Sendable {
   /// Decodes a picture held in memory; `path` is only used in errors.
   public func decode(_ bytes: [UInt8], path: String) throws(DecodeError) -> Picture {
     guard let format = PictureFormat.sniff(bytes) else { throw .notAPicture(path: path) }
+    // The header's claim first: libpng and libjpeg have limits of their own (a million pixels a side,
+    // 65500) that they report as damage, which a legal but huge header is not.
+    if let (width, height) = PictureHeader.dimensions(bytes), Checked.product(width, height) ?? .max > maximumPixels {
+      throw .tooManyPixels(path: path, width: width, height: height, limit: maximumPixels)
+    }
     var decoded = fm_decoded()
     let limit = UInt64(max(0, maximumPixels))
     let status = bytes.withUnsafeBufferPointer { buffer in

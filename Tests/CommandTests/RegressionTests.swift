@@ -1,0 +1,24 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Bugs found and fixed, each pinned down by the file that showed it.
+final class RegressionTests: TemporaryFolderTestCase {
+  static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Regressions")
+
+  /// A PNG header claiming 2147483647x2147483647 (libpng's largest) made the batch planner's memory estimate
+  /// overflow and trap (status 132) before --max-pixels was checked; the JPEG's largest, 65535x65535, with
+  /// it. Both are refused with the usual line, and the other picture of the batch is still written.
+  func testHeadersClaimingTheLargestSizesAreRefusedAndTheBatchGoesOn() throws {
+    let png = Self.folder.appendingPathComponent("huge-header-2147483647.png").path
+    let jpeg = Self.folder.appendingPathComponent("huge-header-65535.jpg").path
+    let result = try runFeaturemaps([png, jpeg, Project.path("SampleImages/rocket.jpg"), "--bank", "edges", "--out", path("maps"),
+                                     "--jobs", "2"])
+    XCTAssertEqual(result.status, 1, result.stderr)
+    let lines = result.stderr.split(separator: "\n").map(String.init)
+    XCTAssertTrue(lines.contains("featuremaps: \(png): image is 2147483647x2147483647 = 4611686014.1 gigapixels, over the limit of 200000000 pixels; raise it with --max-pixels"), result.stderr)
+    XCTAssertTrue(lines.contains("featuremaps: \(jpeg): image is 65535x65535 = 4.3 gigapixels, over the limit of 200000000 pixels; raise it with --max-pixels"), result.stderr)
+    XCTAssertEqual(lines.count, 3, result.stderr)
+    XCTAssertEqual(files("maps").filter { $0.hasSuffix("manifest.json") }, ["rocket/manifest.json"])
+  }
+}
