@@ -1,0 +1,118 @@
+// Float datasets of HDF5 files through libhdf5 (see HDF5Shims.h).
+#include <stdio.h>
+#include <string.h>
+
+#include <hdf5.h>
+
+#include "HDF5Shims.h"
+
+static void fm_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+int fm_h5_open(const char *path, int64_t *file, char *message) {
+  fm_h5_quiet();
+  if (H5Fis_hdf5(path) <= 0) {
+    snprintf(message, FM_H5_MESSAGE_SIZE, "is not an HDF5 file libhdf5 can read (damaged or truncated?)");
+    return -1;
+  }
+  hid_t id = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) {
+    snprintf(message, FM_H5_MESSAGE_SIZE, "cannot be opened by libhdf5 (damaged or truncated?)");
+    return -1;
+  }
+  *file = id;
+  return 0;
+}
+
+void fm_h5_close(int64_t file) { H5Fclose((hid_t)file); }
+
+typedef struct {
+  fm_h5_dataset *out;
+  int capacity;
+  int count;
+  int too_long;
+} fm_h5_listing;
+
+// Called for every link below the root; a link that opens as a dataset is listed.
+#if H5_VERSION_GE(1, 12, 0)
+static herr_t fm_h5_visit(hid_t group, const char *name, const H5L_info2_t *info, void *data) {
+#else
+static herr_t fm_h5_visit(hid_t group, const char *name, const H5L_info_t *info, void *data) {
+#endif
+  (void)info;
+  fm_h5_listing *listing = data;
+  if (H5Oexists_by_name(group, name, H5P_DEFAULT) <= 0) return 0;  // a dangling soft link
+  H5O_type_t type;
+  hid_t object = H5Oopen(group, name, H5P_DEFAULT);
+  if (object < 0) return 0;
+  type = H5Iget_type(object) == H5I_DATASET ? H5O_TYPE_DATASET : H5O_TYPE_GROUP;
+  if (type == H5O_TYPE_DATASET) {
+    if (listing->count < listing->capacity) {
+      fm_h5_dataset *d = &listing->out[listing->count];
+      memset(d, 0, sizeof(*d));
+      if (strlen(name) >= FM_H5_NAME_SIZE) listing->too_long = 1;
+      snprintf(d->name, FM_H5_NAME_SIZE, "%s", name);
+      hid_t space = H5Dget_space(object);
+      int rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
+      if (rank > FM_H5_MAX_RANK || rank < 0) {
+        d->rank = -1;
+      } else {
+        hsize_t dims[FM_H5_MAX_RANK];
+        H5Sget_simple_extent_dims(space, dims, NULL);
+        d->rank = rank;
+        for (int i = 0; i < rank; i++) d->dims[i] = dims[i];
+      }
+      if (space >= 0) H5Sclose(space);
+      hid_t stored = H5Dget_type(object);
+      if (stored >= 0) {
+        d->is_float = H5Tget_class(stored) == H5T_FLOAT;
+        d->element_size = (int)H5Tget_size(stored);
+        H5Tclose(stored);
+      }
+    }
+    listing->count += 1;
+  }
+  H5Oclose(object);
+  return 0;
+}
+
+int fm_h5_list(int64_t file, fm_h5_dataset *out, int capacity, char *message) {
+  fm_h5_quiet();
+  fm_h5_listing listing = {.out = out, .capacity = capacity, .count = 0, .too_long = 0};
+  if (H5Lvisit((hid_t)file, H5_INDEX_NAME, H5_ITER_INC, fm_h5_visit, &listing) < 0) {
+    snprintf(message, FM_H5_MESSAGE_SIZE, "its groups cannot be listed (damaged?)");
+    return -1;
+  }
+  if (listing.too_long) {
+    snprintf(message, FM_H5_MESSAGE_SIZE, "holds a dataset name longer than %d bytes", FM_H5_NAME_SIZE - 1);
+    return -1;
+  }
+  return listing.count;
+}
+
+int fm_h5_read_float(int64_t file, const char *name, float *out, uint64_t count, char *message) {
+  fm_h5_quiet();
+  hid_t dataset = H5Dopen2((hid_t)file, name, H5P_DEFAULT);
+  if (dataset < 0) {
+    snprintf(message, FM_H5_MESSAGE_SIZE, "dataset '%s' cannot be opened", name);
+    return -1;
+  }
+  int status = -1;
+  hid_t space = H5Dget_space(dataset);
+  hid_t stored = H5Dget_type(dataset);
+  if (space < 0 || stored < 0) {
+    snprintf(message, FM_H5_MESSAGE_SIZE, "dataset '%s' cannot be read (damaged?)", name);
+  } else if (H5Tget_class(stored) != H5T_FLOAT) {
+    snprintf(message, FM_H5_MESSAGE_SIZE, "dataset '%s' does not hold floating-point numbers", name);
+  } else if ((uint64_t)H5Sget_simple_extent_npoints(space) != count) {
+    snprintf(message, FM_H5_MESSAGE_SIZE, "dataset '%s' does not hold the %llu elements its shape says", name,
+             (unsigned long long)count);
+  } else if (H5Dread(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
+    snprintf(message, FM_H5_MESSAGE_SIZE, "dataset '%s' cannot be read (damaged or truncated?)", name);
+  } else {
+    status = 0;
+  }
+  if (stored >= 0) H5Tclose(stored);
+  if (space >= 0) H5Sclose(space);
+  H5Dclose(dataset);
+  return status;
+}
