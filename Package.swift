@@ -21,7 +21,8 @@ let package = Package(
     .executable(name: "featuremaps", targets: ["featuremaps"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
   targets: [
     // C libraries and shims.
@@ -31,12 +32,17 @@ let package = Package(
     .target(name: "CImageShims", dependencies: ["CLibJPEG", "CLibPNG", "CLibDeflate"], cSettings: [.unsafeFlags(["-O2"])]),
     .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O3"])]),
     .target(name: "CSystemShims"),
+    .systemLibrary(name: "CLibHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+    .target(name: "CHDF5Shims", dependencies: ["CLibHDF5"]),
 
     // The stages, bottom up.
     .target(name: "Basics", dependencies: ["CSystemShims"], exclude: ["README.md"]),
     .target(name: "ImageCodecs", dependencies: ["Basics", "CImageShims"], exclude: ["README.md"]),
     .target(name: "ConvEngine", dependencies: ["Basics", "CConvKernels"], exclude: ["README.md"]),
-    .target(name: "FilterBanks", dependencies: ["Basics", "ConvEngine"], exclude: ["README.md"], plugins: ["EmbedBanks"]),
+    .target(
+      name: "WeightsFiles", dependencies: ["Basics", "CHDF5Shims", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+      exclude: ["README.md"]),
+    .target(name: "FilterBanks", dependencies: ["Basics", "ConvEngine", "WeightsFiles"], exclude: ["README.md"], plugins: ["EmbedBanks"]),
     .target(name: "InputPreparation", dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine"], exclude: ["README.md"]),
     .target(name: "Normalization", dependencies: ["Basics"], exclude: ["README.md"]),
     .target(name: "MapWriting", dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization"], exclude: ["README.md"]),
@@ -47,7 +53,7 @@ let package = Package(
     .executableTarget(
       name: "featuremaps",
       dependencies: [
-        "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "MapWriting", "Batch",
+        "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "MapWriting", "Batch", "WeightsFiles",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       exclude: ["README.md"]),
@@ -62,6 +68,7 @@ let package = Package(
     .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Basics", "TestSupport"], exclude: ["Corpus"]),
     .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "TestSupport"]),
     .testTarget(name: "FilterBanksTests", dependencies: ["FilterBanks", "ConvEngine", "Basics", "TestSupport"]),
+    .testTarget(name: "WeightsFilesTests", dependencies: ["WeightsFiles", "TestSupport"], exclude: ["Files"]),
     .testTarget(name: "NormalizationTests", dependencies: ["Normalization", "TestSupport"]),
     .testTarget(
       name: "PipelineTests",

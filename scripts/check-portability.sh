@@ -19,11 +19,14 @@ fi
 
 if [ ! -f /usr/include/aarch64-linux-gnu/bits/wordsize.h ]; then
   echo "the arm64 C headers are missing: dpkg --add-architecture arm64 && apt-get update &&"
-  echo "  apt-get install libc6-dev:arm64 libjpeg-dev:arm64 libpng-dev:arm64 libdeflate-dev:arm64"
+  echo "  apt-get install libc6-dev:arm64 libjpeg-dev:arm64 libpng-dev:arm64 libdeflate-dev:arm64 (and libhdf5-dev for the HDF5 headers)"
   exit 1
 fi
 includes=()
 for folder in Sources/*/include; do includes+=(-I "$folder"); done
+# HDF5's headers are outside the default search path; Debian cannot install its arm64 package beside the
+# x86-64 one, whose headers serve (both are LP64, and the check is for syntax).
+includes+=(-I /usr/include/hdf5/serial)
 for file in $(git ls-files 'Sources/*.c'); do
   if clang --target=aarch64-linux-gnu -fsyntax-only -Wall -Werror "${includes[@]}" "$file"; then
     echo "arm64: $file compiles"

@@ -20,7 +20,8 @@ public enum BankCatalog {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), !isDirectory.boolValue {
       let bytes = try FilterBank.readFile(argument)
-      let bank = try FilterBank.parse(bytes, file: argument, defaultName: FilterBank.defaultName(argument))
+      let folder = URL(fileURLWithPath: argument).deletingLastPathComponent().path
+      let bank = try FilterBank.parse(bytes, file: argument, defaultName: FilterBank.defaultName(argument), folder: folder)
       return LoadedBank(bank: bank, file: argument, sha256: SHA256.hex(bytes))
     }
     if let builtIn = EmbeddedBanks.files.first(where: { $0.name == argument }) {

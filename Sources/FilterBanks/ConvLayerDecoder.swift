@@ -1,12 +1,17 @@
 import Basics
 import ConvEngine
+import Foundation
+import WeightsFiles
 
-/// Decodes and validates one conv layer: its options and every filter's kernels.
+/// Decodes and validates one conv layer: its options and every filter's kernels, listed or taken `from` a
+/// weights file.
 struct ConvLayerDecoder {
   let bank: BankDecoder
   let json: JSONValue
   let path: String
   let inputChannels: [String]
+  /// The layer's number among the conv layers, from 1: imported filters are named `conv<N>-<i>` by default.
+  let convNumber: Int
 
   func at(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
@@ -23,7 +28,14 @@ struct ConvLayerDecoder {
       flip = b
     }
 
-    guard let filtersJSON = json["filters"] else { throw bank.fail(at("filters"), "missing; a conv layer needs filters") }
+    if json["from"] != nil {
+      if json["filters"] != nil { throw bank.fail(at("from"), "a conv layer has either \"filters\" or \"from\" a weights file, not both") }
+      return try imported(stride: stride, dilation: dilation, groups: groups, padding: padding, paddingMode: paddingMode,
+                          activation: activation, flip: flip)
+    }
+    guard let filtersJSON = json["filters"] else {
+      throw bank.fail(at("filters"), "missing; a conv layer needs filters (or \"from\" a weights file)")
+    }
     let filterValues = try bank.array(filtersJSON, at("filters"))
     if filterValues.isEmpty { throw bank.fail(at("filters"), "a conv layer needs at least one filter") }
     if filterValues.count > BankLimits.maximumFilters {
@@ -61,7 +73,72 @@ struct ConvLayerDecoder {
       inputChannels: channelCount, filterCount: filterValues.count, kernel: kernel, weights: weights, bias: anyBias ? biases : nil,
       stride: stride, dilation: dilation, groups: groups, padding: padding, paddingMode: paddingMode,
       activation: activation, flip: flip)
-    return BankLayer(layer: .conv(conv), outputNames: names, path: path)
+    return BankLayer(layer: .conv(conv), outputNames: names, path: path, origin: nil)
+  }
+
+  // MARK: - Filters from a weights file
+
+  /// `"from": {"file": ..., "weight": ..., "bias": ..., "batchnorm": ..., "eps": ..., "layout": ..., "names": [...]}`.
+  func imported(stride: Pair, dilation: Pair, groups: Int, padding: PaddingRule, paddingMode: PaddingMode,
+                activation: Activation, flip: Bool) throws(BankError) -> BankLayer {
+    let from = json["from"]!
+    let fromPath = at("from")
+    guard case .object(let members) = from else { throw bank.fail(fromPath, "expected an object naming a weights file, got \(from.kindName)") }
+    try bank.onlyKnownKeys(members, ["file", "weight", "bias", "batchnorm", "eps", "layout", "names", "comment"], fromPath)
+    func text(_ key: String) throws(BankError) -> String? {
+      try from[key].map { (v) throws(BankError) in try bank.string(v, "\(fromPath).\(key)") }
+    }
+    guard let file = try text("file") else { throw bank.fail("\(fromPath).file", "missing; the weights file, relative to the bank file") }
+    guard let folder = bank.folder else {
+      throw bank.fail("\(fromPath).file", "a built-in bank cannot read weights files; import it into a self-contained bank")
+    }
+    let weightsPath = file.hasPrefix("/") ? file : URL(fileURLWithPath: folder).appendingPathComponent(file).path
+    let reader: any WeightsReader
+    do {
+      reader = try bank.weights.open(weightsPath)
+    } catch {
+      throw bank.fail("\(fromPath).file", error.description)
+    }
+    var spec = WeightsImport(weight: "")
+    if let weight = try text("weight") {
+      spec.weight = weight
+    } else if reader.tensors.count == 1 {
+      spec.weight = reader.tensors[0].name
+    } else {
+      throw bank.fail("\(fromPath).weight", "missing; \(file) holds \(reader.tensors.count) tensors (featuremaps import \(file) --list shows them)")
+    }
+    spec.bias = try text("bias")
+    spec.batchNorm = try text("batchnorm")
+    spec.epsilon = try from["eps"].map { (v) throws(BankError) in Double(try bank.number(v, "\(fromPath).eps")) }
+    if let layout = try text("layout") {
+      guard let parsed = WeightsImport.Layout(rawValue: layout) else {
+        throw bank.fail("\(fromPath).layout", "expected \"OIHW\" (PyTorch, ONNX) or \"HWIO\" (Keras), got \"\(layout)\"")
+      }
+      spec.layout = parsed
+    }
+    let result: WeightsImport.Result
+    do {
+      result = try spec.apply(to: reader, channels: inputChannels.count, groups: groups)
+    } catch {
+      throw bank.fail("\(fromPath).\(error.field)", error.reason)
+    }
+    var names: [String] = []
+    if let list = from["names"] {
+      let items = try bank.array(list, "\(fromPath).names")
+      guard items.count == result.filterCount else {
+        throw bank.fail("\(fromPath).names", "\(items.count) names for the \(result.filterCount) filters of '\(spec.weight)'")
+      }
+      for (i, item) in items.enumerated() { names.append(try filterName(item, "\(fromPath).names[\(i)]", existing: names, isName: true)) }
+    } else {
+      let base = try json["name"].map { (v) throws(BankError) in try bank.string(v, at("name")) } ?? "conv\(convNumber)"
+      names = (0..<result.filterCount).map { "\(base)-\($0)" }
+    }
+    let conv = ConvLayer(
+      inputChannels: inputChannels.count, filterCount: result.filterCount, kernel: result.kernel, weights: result.weights,
+      bias: result.bias, stride: stride, dilation: dilation, groups: groups, padding: padding, paddingMode: paddingMode,
+      activation: activation, flip: flip)
+    return BankLayer(layer: .conv(conv), outputNames: names, path: path,
+                     origin: WeightsOrigin(file: file, path: weightsPath, tensors: result.tensors))
   }
 
   // MARK: - Options
@@ -107,18 +184,20 @@ struct ConvLayerDecoder {
 
   // MARK: - Filters
 
-  func filterName(_ value: JSONValue?, _ filterPath: String, existing: [String]) throws(BankError) -> String {
-    guard let value else { throw bank.fail("\(filterPath).name", "missing; every filter needs a name (it names the map's file)") }
-    let name = try bank.string(value, "\(filterPath).name")
-    if name.isEmpty { throw bank.fail("\(filterPath).name", "must not be empty") }
+  /// A filter's name: `filterPath.name`, or, with `isName`, the value at `filterPath` itself.
+  func filterName(_ value: JSONValue?, _ filterPath: String, existing: [String], isName: Bool = false) throws(BankError) -> String {
+    let namePath = isName ? filterPath : "\(filterPath).name"
+    guard let value else { throw bank.fail(namePath, "missing; every filter needs a name (it names the map's file)") }
+    let name = try bank.string(value, namePath)
+    if name.isEmpty { throw bank.fail(namePath, "must not be empty") }
     if name.count > BankLimits.maximumNameLength {
-      throw bank.fail("\(filterPath).name", "longer than \(BankLimits.maximumNameLength) characters")
+      throw bank.fail(namePath, "longer than \(BankLimits.maximumNameLength) characters")
     }
     if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-      throw bank.fail("\(filterPath).name", "must not contain control characters")
+      throw bank.fail(namePath, "must not contain control characters")
     }
     if let other = existing.firstIndex(where: { $0.lowercased() == name.lowercased() }) {
-      throw bank.fail("\(filterPath).name", "\"\(name)\" is already the name of filter \(other) (names must differ, ignoring case)")
+      throw bank.fail(namePath, "\"\(name)\" is already the name of filter \(other) (names must differ, ignoring case)")
     }
     return name
   }

@@ -23,7 +23,10 @@ extension FilterBank {
   }
 
   /// Parses and validates bank JSON text.
-  public static func parse(_ bytes: [UInt8], file: String, defaultName: String = "bank") throws(BankError) -> FilterBank {
+  /// `folder` is where the bank file is, for the weights files its layers take filters `from`; nil (a
+  /// built-in bank) refuses them.
+  public static func parse(_ bytes: [UInt8], file: String, defaultName: String = "bank", folder: String? = nil) throws(BankError)
+    -> FilterBank {
     if bytes.count > BankLimits.maximumFileBytes {
       throw BankError(file: file, path: "", reason: "the bank is \(bytes.count) bytes, over the limit of \(BankLimits.maximumFileBytes)")
     }
@@ -33,13 +36,17 @@ extension FilterBank {
     } catch {
       throw BankError(file: file, path: "", reason: error.description)
     }
-    return try BankDecoder(file: file).bank(json, defaultName: defaultName)
+    return try BankDecoder(file: file, folder: folder).bank(json, defaultName: defaultName)
   }
 }
 
 /// Turns a parsed JSON document into a validated `FilterBank`, naming the JSON path of every problem.
 struct BankDecoder {
   let file: String
+  /// Where `from` files are, relative to; nil for a bank that has no folder (a built-in one).
+  let folder: String?
+  /// Weights files already opened, by path: several layers often read one file.
+  let weights = WeightsCache()
 
   func fail(_ path: String, _ reason: String) -> BankError { BankError(file: file, path: path, reason: reason) }
 
@@ -81,7 +88,8 @@ struct BankDecoder {
     var layers: [BankLayer] = []
     var totalWeights = 0
     for (value, path) in layerValues {
-      let layer = try self.layer(value, path: path, inputChannels: channels)
+      let convNumber = layers.filter { if case .conv = $0.layer { return true } else { return false } }.count + 1
+      let layer = try self.layer(value, path: path, inputChannels: channels, convNumber: convNumber)
       if case .conv(let conv) = layer.layer {
         totalWeights += conv.weights.count
         if totalWeights > BankLimits.maximumWeights {
@@ -99,16 +107,13 @@ struct BankDecoder {
 
   func source(_ json: JSONValue) throws(BankError) -> FilterBank.Source {
     guard case .object(let members) = json else { throw fail("source", "expected an object, got \(json.kindName)") }
-    try onlyKnownKeys(members, ["kind", "details", "license"], "source")
-    func text(_ key: String) throws(BankError) -> String {
-      try json[key].map { (v) throws(BankError) in try string(v, "source.\(key)") } ?? ""
-    }
-    let kind = try text("kind")
+    // Free-form provenance, but for the three members whose meaning is fixed.
+    for key in ["kind", "details", "license"] { _ = try json[key].map { (v) throws(BankError) in try string(v, "source.\(key)") } }
     let kinds = ["hand-designed", "learned", "imported"]
-    if !kind.isEmpty && !kinds.contains(kind) {
+    if case .string(let kind)? = json["kind"], !kinds.contains(kind) {
       throw fail("source.kind", "expected one of \(kinds.joined(separator: ", ")), got \"\(kind)\"")
     }
-    return FilterBank.Source(kind: kind, details: try text("details"), license: try text("license"))
+    return FilterBank.Source(members: members)
   }
 
   func input(_ json: JSONValue) throws(BankError) -> FilterBank.Input {
@@ -151,18 +156,18 @@ struct BankDecoder {
 
   static let convKeys: Set<String> = [
     "type", "name", "stride", "dilation", "groups", "padding", "padding_mode", "activation", "negative_slope",
-    "flip", "filters", "comment",
+    "flip", "filters", "from", "comment",
   ]
   static let poolKeys: Set<String> = ["type", "name", "size", "stride", "padding", "comment"]
 
-  func layer(_ json: JSONValue, path: String, inputChannels: [String]) throws(BankError) -> BankLayer {
+  func layer(_ json: JSONValue, path: String, inputChannels: [String], convNumber: Int) throws(BankError) -> BankLayer {
     guard case .object(let members) = json else { throw fail(path, "expected a layer object, got \(json.kindName)") }
     let at = { (key: String) in path.isEmpty ? key : "\(path).\(key)" }
     let type = try json["type"].map { (v) throws(BankError) in try string(v, at("type")) } ?? (path.isEmpty ? "conv" : "")
     switch type {
     case "conv":
       if !path.isEmpty { try onlyKnownKeys(members, Self.convKeys, path) }
-      return try ConvLayerDecoder(bank: self, json: json, path: path, inputChannels: inputChannels).decode()
+      return try ConvLayerDecoder(bank: self, json: json, path: path, inputChannels: inputChannels, convNumber: convNumber).decode()
     case "maxpool", "avgpool":
       try onlyKnownKeys(members, Self.poolKeys, path)
       let size = try pair(json["size"], at("size"), default: nil, range: 1...BankLimits.maximumKernelSide)

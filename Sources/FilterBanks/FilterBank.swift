@@ -1,3 +1,4 @@
+import Basics
 import ConvEngine
 
 /// A filter bank: what a network's first layers compute, as read from a `featuremaps-bank/1` file.
@@ -10,11 +11,31 @@ public struct FilterBank: Sendable, Equatable {
   public var input: Input
   public var layers: [BankLayer]
 
-  /// Where the bank came from and under which terms.
+  public init(name: String, description: String, source: Source?, input: Input, layers: [BankLayer]) {
+    self.name = name
+    self.description = description
+    self.source = source
+    self.input = input
+    self.layers = layers
+  }
+
+  /// Where the bank came from and under which terms: `kind` (hand-designed, learned, imported), `details`,
+  /// `license`, and any other members a bank records (the model, the weights file and its SHA-256...).
   public struct Source: Sendable, Equatable {
-    public var kind: String
-    public var details: String
-    public var license: String
+    public var members: [(key: String, value: JSONValue)]
+
+    public init(members: [(key: String, value: JSONValue)]) { self.members = members }
+
+    public var kind: String { text("kind") }
+    public var details: String { text("details") }
+    public var license: String { text("license") }
+
+    func text(_ key: String) -> String {
+      if case .string(let value)? = members.first(where: { $0.key == key })?.value { return value }
+      return ""
+    }
+
+    public static func == (a: Source, b: Source) -> Bool { JSONValue.object(a.members) == JSONValue.object(b.members) }
   }
 
   /// What the first layer expects: which channels, and how samples are scaled before it sees them.
@@ -28,6 +49,13 @@ public struct FilterBank: Sendable, Equatable {
 
     public static func == (a: Input, b: Input) -> Bool {
       a.channels == b.channels && a.range == b.range && a.mean == b.mean && a.std == b.std
+    }
+
+    public init(channels: [String], range: (lower: Float, upper: Float), mean: [Float], std: [Float]) {
+      self.channels = channels
+      self.range = range
+      self.mean = mean
+      self.std = std
     }
 
     public static let rgb = Input(channels: ["R", "G", "B"], range: (0, 1), mean: [0, 0, 0], std: [1, 1, 1])
@@ -49,4 +77,23 @@ public struct BankLayer: Sendable, Equatable {
   public var outputNames: [String]
   /// The JSON path of the layer in its file, for messages.
   public var path: String
+  /// Where the layer's filters came from, when they were taken `from` a weights file.
+  public var origin: WeightsOrigin?
+
+  public init(layer: Layer, outputNames: [String], path: String, origin: WeightsOrigin? = nil) {
+    self.layer = layer
+    self.outputNames = outputNames
+    self.path = path
+    self.origin = origin
+  }
+}
+
+/// The weights file a layer's filters were read from.
+public struct WeightsOrigin: Sendable, Equatable {
+  /// As the bank gives it (relative to the bank file).
+  public var file: String
+  /// Where it was read.
+  public var path: String
+  /// The tensors read: weight, bias, batch norm.
+  public var tensors: [String]
 }

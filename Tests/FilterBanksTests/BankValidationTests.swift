@@ -65,7 +65,7 @@ final class BankValidationTests: XCTestCase {
       (Self.bank(filters: Self.goodFilter, layer: "\"type\": \"conv\", \"activation\": \"gelu\""),
        "t.json: layers[0].activation: unknown activation \"gelu\"; expected none, relu, relu6, leaky_relu, sigmoid or tanh"),
       (Self.bank(filters: Self.goodFilter, layer: "\"type\": \"conv\", \"strides\": 2"),
-       "t.json: layers[0].strides: unknown key; expected one of activation, comment, dilation, filters, flip, groups, name, negative_slope, padding, padding_mode, stride, type"),
+       "t.json: layers[0].strides: unknown key; expected one of activation, comment, dilation, filters, flip, from, groups, name, negative_slope, padding, padding_mode, stride, type"),
       (Self.bank(filters: "{\"name\": \"a\", \"weights\": [\(String(repeating: "[[1]], ", count: 2))[\(Array(repeating: "[" + Array(repeating: "1", count: 65).joined(separator: ",") + "]", count: 1).joined(separator: ","))]]}"),
        "t.json: layers[0].filters[0].weights[2]: expected 1 rows of 1 numbers (like layers[0].filters[0].weights[0]), got a row of 65"),
       (Self.bank(filters: "{\"name\": \"a\", \"weights\": [[\(Array(repeating: "[" + Array(repeating: "1", count: 65).joined(separator: ",") + "]", count: 1).joined(separator: ","))], [[1]], [[1]]]}"),

@@ -1,0 +1,80 @@
+import ConvEngine
+import WeightsFiles
+
+extension ONNXConv {
+  /// The node's stride, dilation and padding as a bank layer's (`auto_pad` SAME_UPPER is "same").
+  public func geometry() throws(WeightsImport.Failure) -> (stride: Pair, dilation: Pair, padding: PaddingRule) {
+    func pair(_ values: [Int]?, _ what: String) throws(WeightsImport.Failure) -> Pair {
+      guard let values else { return Pair(1) }
+      guard values.count == 2, values.allSatisfy({ $0 >= 1 }) else {
+        throw WeightsImport.Failure(field: "node", reason: "node '\(name)' has \(what) \(values): featuremaps imports 2-D convolutions")
+      }
+      return Pair(values[0], values[1])
+    }
+    let padding: PaddingRule
+    switch autoPad {
+    case "SAME_UPPER": padding = .same
+    case "VALID": padding = .fixed(.none)
+    case "SAME_LOWER":
+      throw WeightsImport.Failure(field: "node", reason: "node '\(name)' pads SAME_LOWER, which a bank cannot say; give --padding")
+    default:
+      guard let pads else {
+        padding = .fixed(.none)
+        break
+      }
+      guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else {
+        throw WeightsImport.Failure(field: "node", reason: "node '\(name)' has pads \(pads): featuremaps imports 2-D convolutions")
+      }
+      padding = .fixed(Padding(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3]))
+    }
+    return (try pair(strides, "strides"), try pair(dilations, "dilations"), padding)
+  }
+
+  /// Folds the per-channel operations that follow the node into `weights` (F, ...) and `bias` (F), in
+  /// Double, in the order the graph applies them; returns the tensors read.
+  public func fold(into weights: inout [Float], bias: inout [Float]?, filters: Int, reader: any WeightsReader) throws(WeightsImport.Failure) -> [String] {
+    guard !folded.isEmpty else { return [] }
+    var w = weights.map(Double.init)
+    var b = (bias ?? [Float](repeating: 0, count: filters)).map(Double.init)
+    let perFilter = w.count / filters
+    var used: [String] = []
+    func constant(_ name: String) throws(WeightsImport.Failure) -> [Double] {
+      let tensor: WeightsTensor
+      do {
+        tensor = try reader.require(name)
+      } catch {
+        throw WeightsImport.Failure(field: "node", reason: error.description)
+      }
+      used.append(name)
+      return tensor.values.count == 1 ? [Double](repeating: Double(tensor.values[0]), count: filters) : tensor.values.map(Double.init)
+    }
+    func scale(_ s: [Double]) {
+      for i in w.indices { w[i] *= s[i / perFilter] }
+      for f in 0..<filters { b[f] *= s[f] }
+    }
+    for step in folded {
+      switch step {
+      case .add(let name):
+        let c = try constant(name)
+        for f in 0..<filters { b[f] += c[f] }
+      case .subtract(let name):
+        let c = try constant(name)
+        for f in 0..<filters { b[f] -= c[f] }
+      case .subtractFrom(let name):
+        let c = try constant(name)
+        scale([Double](repeating: -1, count: filters))
+        for f in 0..<filters { b[f] += c[f] }
+      case .multiply(let name): scale(try constant(name))
+      case .divide(let name): scale(try constant(name).map { 1 / $0 })
+      case .batchNorm(let gammaName, let betaName, let meanName, let varianceName, let epsilon):
+        let (gamma, beta, mean, variance) = (try constant(gammaName), try constant(betaName), try constant(meanName), try constant(varianceName))
+        let s = (0..<filters).map { gamma[$0] / (variance[$0] + Double(epsilon)).squareRoot() }
+        for i in w.indices { w[i] *= s[i / perFilter] }
+        for f in 0..<filters { b[f] = (b[f] - mean[f]) * s[f] + beta[f] }
+      }
+    }
+    weights = w.map { Float($0) }
+    bias = b.map { Float($0) }
+    return used
+  }
+}

@@ -1,0 +1,274 @@
+import ArgumentParser
+import Basics
+import ConvEngine
+import FilterBanks
+import Foundation
+import WeightsFiles
+
+/// `featuremaps import`: trained weights (PyTorch, ONNX, Keras, safetensors, NumPy) into a self-contained
+/// bank, a bank's `from` layers resolved, or a weights file's tensors listed.
+struct Import: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Turn trained weights into a bank, resolve a bank's \"from\" layers, or list a weights file's tensors.",
+    discussion: """
+      WEIGHTS is a NumPy .npy/.npz, safetensors, PyTorch .pth/.pt (zip or legacy; a state dict), ONNX .onnx or \
+      Keras .h5/.weights.h5 file, recognised by content. The bank written has one conv layer, the weights \
+      listed, and records the file's SHA-256 and the tensors read in its "source".
+
+      Examples:
+        featuremaps import resnet.pth --list
+        featuremaps import resnet.pth --weight conv1.weight --batchnorm bn1 \\
+          --stride 2 --padding 3 --activation relu --out conv1.json
+        featuremaps import model.onnx --node 1 --out conv1.json
+        featuremaps import vgg.weights.h5 --list
+        featuremaps import my-bank.json --out self-contained.json
+      """)
+
+  @Argument(help: ArgumentHelp("A weights file, or a bank (JSON) whose layers take filters \"from\" weights files.", valueName: "weights"))
+  var input: String
+
+  @Flag(help: "List the tensors (name, dtype, shape), and for ONNX the Conv nodes, then stop.")
+  var list = false
+
+  @Option(help: ArgumentHelp("The conv weight tensor.", valueName: "name"))
+  var weight: String?
+
+  @Option(help: ArgumentHelp("The bias tensor (none: no biases, unless a batch norm gives them).", valueName: "name"))
+  var bias: String?
+
+  @Option(help: ArgumentHelp("A batch norm to fold in: the prefix of its weight/bias/running_mean/running_var (PyTorch) or gamma/beta/moving_mean/moving_variance (Keras).", valueName: "prefix"))
+  var batchnorm: String?
+
+  @Option(help: ArgumentHelp("The batch norm's epsilon (default 1e-5; 1e-3 for Keras files).", valueName: "e"))
+  var eps: Double?
+
+  @Option(help: ArgumentHelp("OIHW (PyTorch, ONNX; the default) or HWIO (Keras; the default for .h5).", valueName: "layout"))
+  var layout: String?
+
+  @Option(help: ArgumentHelp("ONNX: take weight, bias, geometry, folded affine nodes and activation from this Conv node (its name, or its number counting Conv nodes from 1); flags given override its geometry.", valueName: "name-or-n"))
+  var node: String?
+
+  @Option(help: ArgumentHelp("Stride: N or Y,X.", valueName: "s"))
+  var stride: String?
+
+  @Option(help: ArgumentHelp("Padding: same, valid, N, PY,PX or TOP,LEFT,BOTTOM,RIGHT.", valueName: "p"))
+  var padding: String?
+
+  @Option(help: ArgumentHelp("Dilation: N or Y,X.", valueName: "d"))
+  var dilation: String?
+
+  @Option(help: ArgumentHelp("Groups, as in PyTorch.", valueName: "g"))
+  var groups: Int?
+
+  @Option(name: .customLong("padding-mode"), help: ArgumentHelp("zeros, reflect, replicate, circular or symmetric.", valueName: "mode"))
+  var paddingMode: String?
+
+  @Option(help: ArgumentHelp("none, relu, relu6, leaky_relu, sigmoid or tanh.", valueName: "a"))
+  var activation: String?
+
+  @Option(name: .customLong("negative-slope"), help: ArgumentHelp("leaky_relu's slope (default 0.01).", valueName: "x"))
+  var negativeSlope: Double?
+
+  @Option(help: ArgumentHelp("The input channels, in the weights' order: R,G,B (default), B,G,R, Y...", valueName: "list"))
+  var channels: String?
+
+  @Option(help: ArgumentHelp("What 0..255 samples map to before mean and std: LO,HI (default 0,1).", valueName: "lo,hi"))
+  var range: String?
+
+  @Option(help: ArgumentHelp("Per-channel means subtracted (default 0).", valueName: "list"))
+  var mean: String?
+
+  @Option(help: ArgumentHelp("Per-channel standard deviations divided by (default 1).", valueName: "list"))
+  var std: String?
+
+  @Option(help: ArgumentHelp("The bank's name (default: the output file's name).", valueName: "name"))
+  var name: String?
+
+  @Option(name: .customLong("description"), help: ArgumentHelp("The bank's description.", valueName: "text"))
+  var about: String?
+
+  @Option(name: .customLong("source"), help: ArgumentHelp("A member of the bank's \"source\", e.g. license=MIT (repeatable).", valueName: "key=value"))
+  var sourceMembers: [String] = []
+
+  @Option(help: ArgumentHelp("The bank file to write.", valueName: "bank.json"))
+  var out: String?
+
+  func validate() throws {
+    if !list && out == nil { throw ValidationError("Give --out BANK.json (or --list).") }
+    if let layout, WeightsImport.Layout(rawValue: layout) == nil { throw ValidationError("--layout must be OIHW or HWIO, not '\(layout)'.") }
+    for member in sourceMembers where !member.contains("=") {
+      throw ValidationError("--source takes KEY=VALUE, not '\(member)'.")
+    }
+  }
+
+  func run() throws {
+    do throws(Failure) {
+      if Self.isBank(input) {
+        try write(try resolvedBank())
+        return
+      }
+      let reader = try open(input)
+      if list {
+        print(ImportListing(reader: reader).text, terminator: "")
+        return
+      }
+      try write(try importedBank(from: reader))
+    } catch {
+      FileHandleOutput.standardError("featuremaps: \(error.message)")
+      throw ExitCode(2)
+    }
+  }
+
+  /// A one-line error and status 2.
+  struct Failure: Error { let message: String }
+
+  /// Whether `path` holds a bank: JSON naming the bank format.
+  static func isBank(_ path: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    let head = String(decoding: (try? handle.read(upToCount: 4096)) ?? Data(), as: UTF8.self)
+    return head.drop(while: \.isWhitespace).first == "{" && head.contains(FilterBank.formatName)
+  }
+
+  private func open(_ path: String) throws(Failure) -> any WeightsReader {
+    do {
+      return try WeightsFile.open(path)
+    } catch {
+      throw Failure(message: error.description)
+    }
+  }
+
+  // MARK: - One layer from a weights file
+
+  private func importedBank(from reader: any WeightsReader) throws(Failure) -> FilterBank {
+    func fail(_ error: WeightsImport.Failure) -> Failure { Failure(message: error.reason.hasPrefix(reader.file) ? error.reason : "\(reader.file): \(error.reason)") }
+    var stride = Pair(1)
+    var dilation = Pair(1)
+    var paddingRule = PaddingRule.fixed(.none)
+    var groups = 1
+    var activation = Activation.none
+    var spec: WeightsImport
+    var onnxConv: ONNXConv?
+    if let node {
+      guard let onnx = reader as? ONNXReader else { throw Failure(message: "\(reader.file): --node is for ONNX files") }
+      guard let conv = onnx.convs.first(where: { $0.name == node || String($0.index) == node }) else {
+        throw Failure(message: "\(reader.file): has no Conv node '\(node)'; its Conv nodes are " + onnx.convs.map { "\($0.index) \($0.name)" }.joined(separator: ", "))
+      }
+      onnxConv = conv
+      spec = WeightsImport(weight: conv.weight, bias: conv.bias, layout: .oihw)
+      do {
+        (stride, dilation, paddingRule) = try conv.geometry()
+      } catch {
+        if padding == nil { throw fail(error) }
+      }
+      groups = conv.group
+      if let name = conv.activation { activation = try Options.activation(name, slope: conv.negativeSlope.map(Double.init)) }
+    } else {
+      guard let weight = weight ?? (reader.tensors.count == 1 ? reader.tensors[0].name : nil) else {
+        throw Failure(message: "\(reader.file): give --weight NAME (or --node for ONNX); --list shows the \(reader.tensors.count) tensors")
+      }
+      spec = WeightsImport(weight: weight, bias: bias)
+    }
+    spec.batchNorm = batchnorm
+    spec.epsilon = eps
+    if let layout { spec.layout = WeightsImport.Layout(rawValue: layout) }
+    if let value = self.stride { stride = try Options.pair(value, "--stride") }
+    if let value = self.dilation { dilation = try Options.pair(value, "--dilation") }
+    if let value = self.padding { paddingRule = try Options.padding(value) }
+    if let value = self.groups { groups = value }
+    if let value = self.activation { activation = try Options.activation(value, slope: negativeSlope) }
+    let input = try Options.input(channels: channels, range: range, mean: mean, std: std)
+
+    var result: WeightsImport.Result
+    do {
+      result = try spec.apply(to: reader, channels: input.channels.count, groups: groups)
+      if let onnxConv {
+        result.tensors += try onnxConv.fold(into: &result.weights, bias: &result.bias, filters: result.filterCount, reader: reader)
+      }
+    } catch {
+      throw fail(error)
+    }
+    let mode = try Options.paddingMode(paddingMode)
+    let conv = ConvLayer(inputChannels: input.channels.count, filterCount: result.filterCount, kernel: result.kernel,
+                         weights: result.weights, bias: result.bias, stride: stride, dilation: dilation, groups: groups,
+                         padding: paddingRule, paddingMode: mode, activation: activation)
+    let names = (0..<result.filterCount).map { "conv1-\($0)" }
+    let file = URL(fileURLWithPath: reader.file).lastPathComponent
+    let what = result.tensors.joined(separator: ", ")
+    var members: [(key: String, value: JSONValue)] = [
+      ("kind", .string("imported")), ("file", .string(file)), ("sha256", .string(try Self.sha256(reader.file))),
+      ("tensors", .array(result.tensors.map { .string($0) })),
+    ]
+    if let onnxConv { members.append(("node", .string(onnxConv.name))) }
+    members += sourceMembers.map(Options.member)
+    return FilterBank(
+      name: bankName, description: about ?? "Imported from \(file) (\(what)).", source: FilterBank.Source(members: members),
+      input: input, layers: [BankLayer(layer: .conv(conv), outputNames: names, path: "")])
+  }
+
+  private var bankName: String { name ?? FilterBank.defaultName(out ?? "imported") }
+
+  // MARK: - A bank's `from` layers resolved
+
+  private func resolvedBank() throws(Failure) -> FilterBank {
+    var loaded: LoadedBank
+    do {
+      loaded = try BankCatalog.load(input)
+    } catch {
+      throw Failure(message: error.description)
+    }
+    // Every weights file read, with its SHA-256 and tensors, joins the source.
+    var weights: [JSONValue] = []
+    var seen: [String: Int] = [:]
+    for layer in loaded.bank.layers {
+      guard let origin = layer.origin else { continue }
+      if let i = seen[origin.path], case .object(var entry) = weights[i], case .array(let tensors)? = entry.first(where: { $0.key == "tensors" })?.value {
+        entry.removeAll { $0.key == "tensors" }
+        entry.append(("tensors", .array(tensors + origin.tensors.map { .string($0) })))
+        weights[i] = .object(entry)
+        continue
+      }
+      seen[origin.path] = weights.count
+      weights.append(.object([("file", .string(URL(fileURLWithPath: origin.file).lastPathComponent)),
+                              ("sha256", .string(try Self.sha256(origin.path))), ("tensors", .array(origin.tensors.map { .string($0) }))]))
+    }
+    var members = loaded.bank.source?.members ?? []
+    if weights.isEmpty == false {
+      members.removeAll { $0.key == "kind" || $0.key == "weights" }
+      members.insert(("kind", .string("imported")), at: 0)
+      members.append(("weights", .array(weights)))
+    }
+    members += sourceMembers.map(Options.member)
+    if let name { loaded.bank.name = name }
+    if let about { loaded.bank.description = about }
+    loaded.bank.source = members.isEmpty ? nil : FilterBank.Source(members: members)
+    return loaded.bank
+  }
+
+  // MARK: - Writing
+
+  /// Writes the bank, after reading it back: what is written must be a valid bank equal to this one.
+  private func write(_ bank: FilterBank) throws(Failure) {
+    let text = bank.text()
+    let path = out!
+    let back: FilterBank
+    do {
+      back = try FilterBank.parse(Array(text.utf8), file: path, defaultName: bank.name)
+    } catch {
+      throw Failure(message: error.description)
+    }
+    guard back.network == bank.network, back.layers.map(\.outputNames) == bank.layers.map(\.outputNames) else {
+      throw Failure(message: "\(path): the bank written does not read back to the same layers (a bug; please report it)")
+    }
+    do {
+      try AtomicFile.write(Array(text.utf8), to: path)
+    } catch {
+      throw Failure(message: "\(path): \(error.reason)")
+    }
+  }
+
+  static func sha256(_ path: String) throws(Failure) -> String {
+    guard let data = FileManager.default.contents(atPath: path) else { throw Failure(message: "\(path): cannot be read") }
+    return SHA256.hex([UInt8](data))
+  }
+}
