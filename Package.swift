@@ -79,7 +79,7 @@ let package = Package(
     .testTarget(
       name: "CommandTests",
       dependencies: ["featuremaps", "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "TestSupport"],
-      exclude: ["Expected", "Regressions"]),
+      exclude: ["Expected", "Regressions", "Trained"]),
   ],
   swiftLanguageModes: [.v6]
 )
