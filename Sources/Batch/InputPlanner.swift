@@ -83,11 +83,13 @@ public struct InputPlanner {
   }
 
   /// Output folders for pictures given as (path, path relative to its named input).
-  static func outputNames(_ candidates: [(path: String, relative: String)]) -> [PlannedPicture] {
+  public static func outputNames(_ candidates: [(path: String, relative: String)]) -> [PlannedPicture] {
     func stem(_ relative: String) -> String {
       let url = URL(fileURLWithPath: relative, relativeTo: URL(fileURLWithPath: "/"))
       let name = url.deletingPathExtension().lastPathComponent
-      let parent = (relative as NSString).deletingLastPathComponent
+      // Not NSString.deletingLastPathComponent: swift-corelibs-foundation traps on a one-character string
+      // (found by fuzzing: a picture named "x" crashed the batch).
+      let parent = relative.lastIndex(of: "/").map { String(relative[..<$0]) } ?? ""
       return parent.isEmpty ? name : parent + "/" + name
     }
     let stems = candidates.map { stem($0.relative) }

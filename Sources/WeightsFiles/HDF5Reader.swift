@@ -43,7 +43,7 @@ struct HDF5Reader: WeightsReader {
       for var dataset in listed.prefix(Int(count)) where dataset.is_float != 0 && dataset.rank >= 0 {
         let name = withUnsafeBytes(of: &dataset.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let shape = withUnsafeBytes(of: &dataset.dims) { raw in (0..<Int(dataset.rank)).map { Int(clamping: raw.load(fromByteOffset: $0 * 8, as: UInt64.self)) } }
-        infos.append(TensorInfo(name: name, dtype: "float\(dataset.element_size * 8)", shape: shape))
+        infos.append(TensorInfo(name: name, dtype: "float\(Int(dataset.element_size) * 8)", shape: shape))
       }
     }
     tensors = infos

@@ -22,13 +22,13 @@ struct TorchZipReader: WeightsReader {
       bigEndian = false
     }
     let bytes = [UInt8](try members.read(pickle, limit: WeightsLimits.maximumHeaderBytes))
-    let value: PickleValue
+    let graph: PickleGraph
     do {
-      value = try Unpickler.load(bytes).value
+      graph = try Unpickler.load(bytes).graph
     } catch {
       throw WeightsError(file: members.file, reason: error.reason)
     }
-    let found = try StateDict.tensors(in: value, file: members.file)
+    let found = try StateDict.tensors(in: graph, file: members.file)
     tensors = found.map(StateDict.info)
     views = Dictionary(found, uniquingKeysWith: { first, _ in first })
   }
@@ -66,33 +66,30 @@ struct TorchLegacyReader: WeightsReader {
     let all = [UInt8](bytes)
     func fail(_ reason: String) -> WeightsError { WeightsError(file: file, reason: reason) }
     do throws(Unpickler.Failure) {
-      var (value, end, _) = try Unpickler.load(all)
-      guard case .bigInt(let magic) = value, magic == Self.magicNumber else {
+      var (graph, end, _) = try Unpickler.load(all)
+      guard case .bigInt(let magic) = graph.root, magic == Self.magicNumber else {
         throw Unpickler.Failure(reason: "is a pickle, but not a PyTorch file (no magic number)")
       }
-      (value, end, _) = try Unpickler.load(all, at: end)
-      guard case .int(1001) = value else { throw Unpickler.Failure(reason: "is a PyTorch file of an unknown protocol version") }
-      (value, end, _) = try Unpickler.load(all, at: end)
+      (graph, end, _) = try Unpickler.load(all, at: end)
+      guard case .int(1001) = graph.root else { throw Unpickler.Failure(reason: "is a PyTorch file of an unknown protocol version") }
+      (graph, end, _) = try Unpickler.load(all, at: end)
       var little = true
-      if case .dict(let info) = value, let entry = info.members.first(where: { if case .string("little_endian") = $0.key { return true } else { return false } }),
-        case .bool(let flag) = entry.value {
-        little = flag
-      }
+      if case .dict(let info) = graph.root, case .bool(let flag)? = graph.member("little_endian", of: info) { little = flag }
       bigEndian = !little
       let main = try Unpickler.load(all, at: end)
       let found: [(String, TorchTensor)]
       do {
-        found = try StateDict.tensors(in: main.value, file: file)
+        found = try StateDict.tensors(in: main.graph, file: file)
       } catch {
         throw Unpickler.Failure(reason: error.reason)
       }
       tensors = found.map(StateDict.info)
       views = Dictionary(found, uniquingKeysWith: { first, _ in first })
-      let (keyList, dataStart, _) = try Unpickler.load(all, at: main.end)
-      guard case .list(let keys) = keyList else { throw Unpickler.Failure(reason: "the list of storage keys is missing") }
+      let (keyGraph, dataStart, _) = try Unpickler.load(all, at: main.end)
+      guard case .list(let keyList) = keyGraph.root else { throw Unpickler.Failure(reason: "the list of storage keys is missing") }
       var offset = dataStart
       var records: [String: (Int, Int)] = [:]
-      for item in keys.items {
+      for item in keyGraph.lists[keyList] {
         guard case .string(let key) = item else { throw Unpickler.Failure(reason: "a storage key is not text") }
         guard offset + 8 <= all.count else { throw Unpickler.Failure(reason: "the file ends before storage '\(key)' (truncated?)") }
         let count = all[offset..<offset + 8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
@@ -126,21 +123,26 @@ struct TorchLegacyReader: WeightsReader {
 enum StateDict {
   /// Every tensor in `value`, named by its key; dicts nested in dicts (`{"state_dict": {...}}`,
   /// `{"model": {...}}`) join their keys with dots. A lone tensor is named "tensor".
-  static func tensors(in value: PickleValue, file: String) throws(WeightsError) -> [(String, TorchTensor)] {
+  static func tensors(in graph: PickleGraph, file: String) throws(WeightsError) -> [(String, TorchTensor)] {
     var found: [(String, TorchTensor)] = []
+    // A dict may contain itself, several times: a budget of members visited keeps the walk finite.
+    var visited = 0
     func walk(_ value: PickleValue, _ prefix: String, _ depth: Int) throws(WeightsError) {
-      if depth > WeightsLimits.maximumNesting { throw WeightsError(file: file, reason: "the pickle nests dicts too deeply") }
+      visited += 1
+      if depth > WeightsLimits.maximumNesting || visited > WeightsLimits.maximumPickleValues {
+        throw WeightsError(file: file, reason: "the pickle nests dicts too deeply (or in a loop)")
+      }
       switch value {
       case .tensor(let tensor): found.append((prefix.isEmpty ? "tensor" : prefix, tensor))
       case .dict(let dict):
-        for member in dict.members {
+        for member in graph.dicts[dict] {
           guard case .string(let key) = member.key else { continue }
           try walk(member.value, prefix.isEmpty ? key : prefix + "." + key, depth + 1)
         }
       default: break  // an epoch number, optimizer settings...: not weights
       }
     }
-    try walk(value, "", 0)
+    try walk(graph.root, "", 0)
     if found.isEmpty { throw WeightsError(file: file, reason: "holds no tensors (is it a state dict?)") }
     return found
   }

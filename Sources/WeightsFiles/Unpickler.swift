@@ -2,7 +2,8 @@ import Basics
 import Foundation
 
 /// A value of a pickle, as far as a state dict needs: the restricted unpickler builds these and nothing
-/// else. Lists and dicts are references, as in Python, so that APPEND and SETITEM reach memoized ones.
+/// else. Lists and dicts are slots of the unpickled `PickleGraph` (shared, as in Python, so that APPEND and
+/// SETITEM reach memoized ones); a pickle can make a list contain itself, and indices cannot leak or loop.
 indirect enum PickleValue {
   case none
   case bool(Bool)
@@ -13,8 +14,10 @@ indirect enum PickleValue {
   case string(String)
   case bytes(Data)
   case tuple([PickleValue])
-  case list(PickleList)
-  case dict(PickleDict)
+  /// An index into `PickleGraph.lists`.
+  case list(Int)
+  /// An index into `PickleGraph.dicts`.
+  case dict(Int)
   case set([PickleValue])
   /// One of the allowed globals, as a token (a class or a function it stands for; never called).
   case global(PickleGlobal)
@@ -23,20 +26,16 @@ indirect enum PickleValue {
   case tensor(TorchTensor)
 }
 
-final class PickleList {
-  var items: [PickleValue]
-  init(_ items: [PickleValue] = []) { self.items = items }
-}
+/// An unpickled value with the lists and dicts it refers to.
+struct PickleGraph {
+  var root: PickleValue
+  var lists: [[PickleValue]]
+  /// Members in insertion order.
+  var dicts: [[(key: PickleValue, value: PickleValue)]]
 
-/// A dict, members in insertion order; keys that are strings can be looked up.
-final class PickleDict {
-  var members: [(key: PickleValue, value: PickleValue)] = []
-  func set(_ key: PickleValue, _ value: PickleValue) {
-    if case .string(let name) = key, let i = members.firstIndex(where: { if case .string(name) = $0.key { return true } else { return false } }) {
-      members[i].value = value
-    } else {
-      members.append((key, value))
-    }
+  /// The value of string key `name` in dict `index`.
+  func member(_ name: String, of index: Int) -> PickleValue? {
+    dicts[index].first { if case .string(name) = $0.key { return true } else { return false } }?.value
   }
 }
 
@@ -110,16 +109,38 @@ struct Unpickler {
   private var marks: [Int] = []
   private var memo: [Int: PickleValue] = [:]
   private var made = 0
+  private var lists: [[PickleValue]] = []
+  private var dicts: [[(key: PickleValue, value: PickleValue)]] = []
   /// Every storage a persistent id named, by key.
   private var storages: [String: TorchStorage] = [:]
 
   /// Unpickles one pickle starting at `offset`; returns the value, where the pickle ended, and every
   /// storage it names.
   static func load(_ bytes: [UInt8], at offset: Int = 0) throws(Failure)
-    -> (value: PickleValue, end: Int, storages: [String: TorchStorage]) {
+    -> (graph: PickleGraph, end: Int, storages: [String: TorchStorage]) {
     var machine = Unpickler(bytes: bytes, index: offset)
     let value = try machine.run()
-    return (value, machine.index, machine.storages)
+    return (PickleGraph(root: value, lists: machine.lists, dicts: machine.dicts), machine.index, machine.storages)
+  }
+
+  private mutating func newList(_ items: [PickleValue]) -> PickleValue {
+    lists.append(items)
+    return .list(lists.count - 1)
+  }
+
+  private mutating func newDict() -> PickleValue {
+    dicts.append([])
+    return .dict(dicts.count - 1)
+  }
+
+  /// Sets `key` in dict `index`, replacing the value of an equal string key as Python does.
+  private mutating func set(_ key: PickleValue, _ value: PickleValue, in index: Int) {
+    if case .string(let name) = key,
+      let i = dicts[index].firstIndex(where: { if case .string(name) = $0.key { return true } else { return false } }) {
+      dicts[index][i].value = value
+    } else {
+      dicts[index].append((key, value))
+    }
   }
 
   private init(bytes: [UInt8], index: Int) {
@@ -250,27 +271,28 @@ struct Unpickler {
         let b = try pop()
         try push(.tuple([try pop(), b, c]))
       case 0x74: try push(.tuple(try popMark()))  // TUPLE
-      case 0x5D: try push(.list(PickleList()))  // EMPTY_LIST
-      case 0x6C: try push(.list(PickleList(try popMark())))  // LIST
+      case 0x5D: try push(newList([]))  // EMPTY_LIST
+      case 0x6C: try push(newList(try popMark()))  // LIST
       case 0x61:  // APPEND
         let item = try pop()
         try append([item])
       case 0x65: try append(try popMark())  // APPENDS
-      case 0x7D: try push(.dict(PickleDict()))  // EMPTY_DICT
+      case 0x7D: try push(newDict())  // EMPTY_DICT
       case 0x64:  // DICT
         let items = try popMark()
-        let dict = PickleDict()
-        try setItems(items, into: dict)
-        try push(.dict(dict))
+        let dict = newDict()
+        guard case .dict(let index) = dict else { break }
+        try setItems(items, into: index)
+        try push(dict)
       case 0x73:  // SETITEM
         let value = try pop()
         let key = try pop()
-        guard case .dict(let dict) = try top() else { throw Failure(reason: "the pickle is malformed (SETITEM on a non-dict)") }
-        dict.set(key, value)
+        guard case .dict(let index) = try top() else { throw Failure(reason: "the pickle is malformed (SETITEM on a non-dict)") }
+        set(key, value, in: index)
       case 0x75:  // SETITEMS
         let items = try popMark()
-        guard case .dict(let dict) = try top() else { throw Failure(reason: "the pickle is malformed (SETITEMS on a non-dict)") }
-        try setItems(items, into: dict)
+        guard case .dict(let index) = try top() else { throw Failure(reason: "the pickle is malformed (SETITEMS on a non-dict)") }
+        try setItems(items, into: index)
       case 0x8F: try push(.set([]))  // EMPTY_SET
       case 0x90:  // ADDITEMS
         let items = try popMark()
@@ -310,7 +332,7 @@ struct Unpickler {
         guard case .global(.orderedDict) = type, case .tuple = arguments else {
           throw Failure(reason: "the pickle creates an object featuremaps does not read")
         }
-        try push(.dict(PickleDict()))
+        try push(newDict())
       case 0x62:  // BUILD: the state of an OrderedDict (a state dict's _metadata) or a tensor is not needed
         let state = try pop()
         switch try top() {
@@ -348,13 +370,13 @@ struct Unpickler {
   }
 
   private mutating func append(_ items: [PickleValue]) throws(Failure) {
-    guard case .list(let list) = try top() else { throw Failure(reason: "the pickle is malformed (APPEND to a non-list)") }
-    list.items += items
+    guard case .list(let index) = try top() else { throw Failure(reason: "the pickle is malformed (APPEND to a non-list)") }
+    lists[index] += items
   }
 
-  private func setItems(_ items: [PickleValue], into dict: PickleDict) throws(Failure) {
+  private mutating func setItems(_ items: [PickleValue], into index: Int) throws(Failure) {
     guard items.count % 2 == 0 else { throw Failure(reason: "the pickle is malformed (an odd number of dict items)") }
-    for i in stride(from: 0, to: items.count, by: 2) { dict.set(items[i], items[i + 1]) }
+    for i in stride(from: 0, to: items.count, by: 2) { set(items[i], items[i + 1], in: index) }
   }
 
   // MARK: - Globals, persistent ids and calls
@@ -379,23 +401,24 @@ struct Unpickler {
     return TorchStorage(key: key, typeName: typeName, element: element, count: count)
   }
 
-  private func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws(Failure) -> PickleValue {
+  private mutating func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws(Failure) -> PickleValue {
     guard case .global(let global) = callable, case .tuple(let args) = arguments else {
       throw Failure(reason: "the pickle calls something featuremaps does not read")
     }
     switch global {
     case .orderedDict:
-      let dict = PickleDict()
+      let dict = newDict()
+      guard case .dict(let index) = dict else { return dict }
       if case .list(let pairs)? = args.first {
-        for pair in pairs.items {
+        for pair in lists[pairs] {
           switch pair {
-          case .tuple(let kv) where kv.count == 2: dict.set(kv[0], kv[1])
-          case .list(let kv) where kv.items.count == 2: dict.set(kv.items[0], kv.items[1])
+          case .tuple(let kv) where kv.count == 2: set(kv[0], kv[1], in: index)
+          case .list(let kv) where lists[kv].count == 2: set(lists[kv][0], lists[kv][1], in: index)
           default: throw Failure(reason: "the pickle builds an OrderedDict from something other than pairs")
           }
         }
       }
-      return .dict(dict)
+      return dict
     case .rebuildTensor, .rebuildTensorV2:
       guard args.count >= 4, case .storage(let storage) = args[0], case .int(let offset) = args[1],
         case .tuple(let size) = args[2], case .tuple(let stride) = args[3]

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Opens a weights file by what its first bytes say (never by its name, but for ONNX, which has no
@@ -21,15 +22,14 @@ public enum WeightsFile {
 
   /// The file's bytes, mapped rather than read: only the tensors asked for are paged in.
   static func contents(of path: String) throws(WeightsError) -> Data {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw WeightsError(file: path, reason: "no such weights file")
-    }
-    if isDirectory.boolValue { throw WeightsError(file: path, reason: "is a folder, not a weights file") }
     do {
-      return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+      return try MappedFile.data(path)
     } catch {
-      throw WeightsError(file: path, reason: "cannot be read (permission denied?)")
+      switch error {
+      case .missing: throw WeightsError(file: path, reason: "no such weights file")
+      case .folder: throw WeightsError(file: path, reason: "is a folder, not a weights file")
+      case .unreadable: throw WeightsError(file: path, reason: "cannot be read (permission denied?)")
+      }
     }
   }
 }

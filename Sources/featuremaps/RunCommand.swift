@@ -174,15 +174,11 @@ struct Run: ParsableCommand {
   }
 
   private func readList(_ source: String) throws -> [String] {
-    let text: String
-    if source == "-" {
-      text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-    } else if let data = FileManager.default.contents(atPath: source) {
-      text = String(decoding: data, as: UTF8.self)
-    } else {
+    if source == "-" { return InputList.paths([UInt8](FileHandle.standardInput.readDataToEndOfFile())) }
+    guard let data = FileManager.default.contents(atPath: source) else {
       FileHandleOutput.standardError("featuremaps: \(source): cannot read the --files-from list")
       throw ExitCode(2)
     }
-    return text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+    return InputList.paths([UInt8](data))
   }
 }

@@ -22,3 +22,15 @@ final class RegressionTests: TemporaryFolderTestCase {
     XCTAssertEqual(files("maps").filter { $0.hasSuffix("manifest.json") }, ["rocket/manifest.json"])
   }
 }
+
+final class OneLetterNameTests: TemporaryFolderTestCase {
+  /// A picture named with one letter and no extension in a walked folder crashed the batch (status 132):
+  /// found by fuzz-arguments.
+  func testAPictureNamedWithOneLetterIsProcessed() throws {
+    try FileManager.default.createDirectory(atPath: path("in"), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: Project.path("SampleImages/rocket.jpg"), toPath: path("in/x"))
+    let result = try runFeaturemaps([path("in"), "--bank", "edges", "--out", path("out")])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/x/manifest.json")))
+  }
+}

@@ -64,3 +64,20 @@ final class HostileFileTests: XCTestCase {
     XCTAssertEqual(refused, 49)
   }
 }
+
+extension HostileFileTests {
+  /// A dict that holds itself under two keys (found in spirit by fuzz-onnx, whose leak report showed a
+  /// pickle cycle): no leak, and the walk over it ends at once with a refusal.
+  func testAPickledDictThatHoldsItselfIsRefusedQuickly() {
+    XCTAssertEqual(refusal("dict-in-itself.pth"), "the pickle nests dicts too deeply (or in a loop)")
+  }
+}
+
+extension HostileFileTests {
+  /// fuzz-hdf5: a damaged HDF5 file for which libhdf5 reports an element size of billions of bytes made the
+  /// listing's "float<bits>" overflow and trap. It is listed or refused, never a trap.
+  func testAnHDF5ElementSizeOfBillionsOfBytesDoesNotTrap() {
+    let result = refusal("hdf5-huge-element-size.h5")
+    XCTAssertFalse(result.contains("\n"), result)
+  }
+}
