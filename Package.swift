@@ -51,14 +51,17 @@ let package = Package(
     .target(name: "Normalization", dependencies: ["Basics"], exclude: ["README.md"]),
     .target(name: "MapWriting", dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization"], exclude: ["README.md"]),
     .target(
+      name: "Teaching", dependencies: ["Basics", "ConvEngine", "FilterBanks", "Normalization", "MapWriting"],
+      exclude: ["README.md"]),
+    .target(
       name: "Batch",
       dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "Normalization", "MapWriting"],
       exclude: ["README.md"]),
     .executableTarget(
       name: "featuremaps",
       dependencies: [
-        "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "MapWriting", "Batch", "WeightsFiles",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "MapWriting", "Batch", "WeightsFiles", "Teaching",
+        "InputPreparation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       exclude: ["README.md"]),
 
@@ -73,6 +76,8 @@ let package = Package(
     .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "TestSupport"]),
     .testTarget(name: "FilterBanksTests", dependencies: ["FilterBanks", "ConvEngine", "Basics", "TestSupport"]),
     .testTarget(name: "WeightsFilesTests", dependencies: ["WeightsFiles", "TestSupport"], exclude: ["Files"]),
+    .testTarget(
+      name: "TeachingTests", dependencies: ["Teaching", "FilterBanks", "ConvEngine", "MapWriting", "TestSupport"], exclude: ["Files"]),
     .testTarget(name: "NormalizationTests", dependencies: ["Normalization", "TestSupport"]),
     .testTarget(
       name: "PipelineTests",
@@ -84,7 +89,7 @@ let package = Package(
     .testTarget(
       name: "CommandTests",
       dependencies: ["featuremaps", "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "TestSupport"],
-      exclude: ["Expected", "Regressions", "Trained"]),
+      exclude: ["Expected", "Regressions", "Trained", "Pictures"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -60,9 +60,10 @@ for i in "${!scenarios[@]}"; do
     [ "$side" = new ] && binary=$new
     # shellcheck disable=SC2086
     (cd "$dir" && "$binary" ${scenarios[$i]} > stdout 2> stderr; echo $? > status)
-    # Pictures finish in any order with --jobs 2: log lines are compared sorted.
+    # Pictures finish in any order with --jobs 2: log and message lines are compared sorted.
     sed -E 's/"seconds":[0-9.e+-]+/"seconds":_/g; s/"timings":\{.*\}\}$/"timings":_}/' "$dir/stdout" | sort > "$dir/stdout.sorted"
     mv "$dir/stdout.sorted" "$dir/stdout"
+    sort "$dir/stderr" > "$dir/stderr.sorted" && mv "$dir/stderr.sorted" "$dir/stderr"
     rm -rf "$dir/photos"
     if [ "${IGNORE_BANK_HASH:-0}" = 1 ]; then
       find "$dir" -name manifest.json -exec sed -E -i 's/"sha256": "[0-9a-f]{64}"/"sha256": "_"/' {} +

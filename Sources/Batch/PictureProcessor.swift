@@ -69,7 +69,8 @@ public struct PictureProcessor: Sendable {
         let prepared = try PictureFailure.catching(displayPath, as: doesNotFit) { () throws(ShapeError) in
           try PreparedConv(conv, input: current, layerIndex: index, path: engine.path)
         }
-        current = Tensor(channels: 0, height: 0, width: 0)  // the padded copy in `prepared` is all that is needed
+        // The padded copy in `prepared` is all the maps need; the partial maps read the input again.
+        if !options.output.partials { current = Tensor(channels: 0, height: 0, width: 0) }
         source = .conv(prepared, threads: options.output.threads, preparationSeconds: Self.seconds(since: start))
       } else {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -90,9 +91,22 @@ public struct PictureProcessor: Sendable {
       }
       entries += written.entries
       timings.encodeSeconds += written.encodeSeconds
-      if isLast, case .conv = layer { timings.layers.append((writer.source.engineSeconds, writer.source.engineOperations)) }
+      guard isLast, case .conv(let conv) = layer else { continue }
+      var work = (seconds: writer.source.engineSeconds, operations: writer.source.engineOperations)
+      if options.output.partials {
+        let inputNames = index == 0 ? bank.bank.input.channels : bank.bank.layers[index - 1].outputNames
+        let partials = try writePartials(
+          of: conv, input: current, layerIndex: index, maps: written.entries, inputNames: inputNames,
+          interior: (geometries[index].interiorRows, geometries[index].interiorColumns), folder: folder, sinks: sinks,
+          fail: doesNotFit, displayPath: displayPath)
+        entries.replaceSubrange((entries.count - written.entries.count)..., with: partials.maps)
+        // The partial maps' engine time and operations count with the last layer's.
+        work = (work.seconds + partials.engineSeconds, work.operations + partials.engineOperations)
+        timings.encodeSeconds += partials.encodeSeconds
+      }
+      timings.layers.append(work)
     }
-    folder.removeStaleMaps(keeping: Set(entries.map(\.file)))
+    folder.removeStaleMaps(keeping: Set(entries.flatMap { [$0.file] + $0.partials.map(\.file) }))
     try output { () throws(OutputError) in
       for sink in sinks + [ManifestSink(context: context)] { try sink.finish(entries) }
     }

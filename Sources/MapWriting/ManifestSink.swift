@@ -40,7 +40,7 @@ public struct ManifestSink: MapSink {
         ("all_layers", .bool(options.allLayers)),
         ("png_compression_level", .number(Double(options.compression.level))),
         ("png_filter", .string(options.compression.filter.rawValue)),
-      ])),
+      ] + (options.partials ? [("partials", .bool(true))] : []))),
       ("value_mapping", .string(raw
         ? "the .\(options.format.fileExtension) files hold the raw Float32 values"
         : "value = offset + scale * gray (|value| for normalize abs), gray 0..\(options.format.maximumGray), \(scope)")),
@@ -56,6 +56,7 @@ public struct ManifestSink: MapSink {
       ("mean", .number(map.statistics.mean)), ("std", .number(map.statistics.standardDeviation)),
       ("statistics_pixels", .number(Double(map.statistics.count))),
     ]
+    if let channel = map.channel { members.insert(("channel", .string(channel)), at: 3) }
     if raw {
       members += [("normalize", .string("none")), ("offset", .number(0)), ("scale", .number(1))]
     } else {
@@ -64,6 +65,7 @@ public struct ManifestSink: MapSink {
         ("scale", .number(map.mapping.scale)), ("of_magnitude", .bool(map.mapping.ofMagnitude)),
       ]
     }
+    if !map.partials.isEmpty { members.append(("partials", .array(map.partials.map { entry($0, raw: raw) }))) }
     return .object(members)
   }
 }

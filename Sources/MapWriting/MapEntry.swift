@@ -16,4 +16,8 @@ public struct MapEntry: Sendable {
   public var statistics: MapStatistics
   /// The gray mapping the normalization chose (for formats of gray levels, and sinks that draw).
   public var mapping: GrayMapping
+  /// For a partial map (`--partials`): the input channel it is the correlation of.
+  public var channel: String?
+  /// For a map of the last layer with `--partials`: its partial maps, one per input channel of its group.
+  public var partials: [MapEntry] = []
 }

@@ -21,9 +21,12 @@ public struct MapSetWriter {
   let firstIndex: Int
   /// `""` or `layerN/`: where the layer's files go in the picture's folder.
   public let subfolder: String
+  /// Each map's file relative to the picture's folder, without its extension, when not `NN-name` in
+  /// `subfolder` (partial maps: `NN-filter.partials/CC-channel`).
+  let fileStems: [String]?
 
   public init(source: MapSource, names: [String], layerNumber: Int, interior: (rows: Range<Int>, columns: Range<Int>),
-              options: OutputOptions, firstIndex: Int, subfolder: String) {
+              options: OutputOptions, firstIndex: Int, subfolder: String, fileStems: [String]? = nil) {
     self.source = source
     self.names = names
     self.layerNumber = layerNumber
@@ -31,6 +34,7 @@ public struct MapSetWriter {
     self.options = options
     self.firstIndex = firstIndex
     self.subfolder = subfolder
+    self.fileStems = fileStems
   }
 
   /// Outputs up to this size are computed once and kept whole.
@@ -84,7 +88,7 @@ public struct MapSetWriter {
           let number = String(repeating: "0", count: max(0, digits - String(index).count)) + String(index)
           return MapEntry(
             index: index, layer: layerNumber, filter: names[m],
-            file: "\(subfolder)\(number)-\(Self.fileSafe(names[m])).\(options.format.fileExtension)",
+            file: (fileStems?[m] ?? "\(subfolder)\(number)-\(Self.fileSafe(names[m]))") + ".\(options.format.fileExtension)",
             width: width, height: height, statistics: stats[m - group.lowerBound], mapping: groupMappings[m - group.lowerBound])
         }
         return (groupEntries, try give(maps, entries: groupEntries, to: sinks))
@@ -230,7 +234,7 @@ public struct MapSetWriter {
   /// A filter name made safe as part of a file name: letters, digits, '-', '_' and '.' are kept,
   /// everything else (path separators included) becomes '_'. The map's index in front keeps names
   /// unique and keeps them from being '.', '..' or hidden.
-  static func fileSafe(_ name: String) -> String {
+  public static func fileSafe(_ name: String) -> String {
     String(name.unicodeScalars.map { scalar -> Character in
       let allowed = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_.".unicodeScalars.contains(scalar))
       return allowed ? Character(scalar) : "_"

@@ -36,9 +36,12 @@ public struct OutputFolder: Sendable {
   public func removeStaleMaps(keeping: Set<String>) {
     let extensions = Set(MapFormat.registered.map { "." + $0.fileExtension })
     guard let enumerator = FileManager.default.enumerator(atPath: path) else { return }
+    var partialFolders: [String] = []
     for case let relative as String in enumerator {
       let isMap = extensions.contains { relative.hasSuffix($0) }
       if isMap && !keeping.contains(relative) { unlink(path(of: relative)) }
+      if relative.hasSuffix(".partials") { partialFolders.append(relative) }
     }
+    for folder in partialFolders { rmdir(path(of: folder)) }  // only when emptied: rmdir keeps a folder with files
   }
 }

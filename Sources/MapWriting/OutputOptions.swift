@@ -11,6 +11,8 @@ public struct OutputOptions: Sendable {
   public var statisticsRegion: StatisticsRegion = .interior
   /// Write every layer's maps into `layer1/`, `layer2/`, ... instead of the final layer's only.
   public var allLayers = false
+  /// Also write each last-layer map's per-channel partial maps into `NN-filter.partials/`.
+  public var partials = false
   public var compression: PNGCompression = .fast
   /// Threads for computing the maps of one picture and for encoding them.
   public var threads = ProcessorCount.active

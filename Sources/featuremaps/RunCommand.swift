@@ -36,22 +36,13 @@ struct Run: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("The folder that receives one sub-folder per picture.", valueName: "dir"))
   var out: String
 
-  @Option(help: ArgumentHelp(Words.list(MapFormat.registered.map { "\($0.name) (\($0.summary))" }) + ".", valueName: "format"))
-  var format: String = MapFormat.png.name
-
-  @Option(help: ArgumentHelp(
-    "How values become gray: auto, symmetric, minmax, abs, range:LO,HI or percentile:P.", valueName: "mode"))
-  var normalize: String = "auto"
-
-  @Option(help: ArgumentHelp("per-map (each map its own mapping) or shared (one mapping for all maps of a picture).", valueName: "scope"))
-  var scale: String = "per-map"
-
-  @Option(name: .customLong("stats"), help: ArgumentHelp(
-    "Pixels the normalization looks at: interior (leave out those that padding reached) or all.", valueName: "region"))
-  var statistics: String = "interior"
+  @OptionGroup var maps: MapOptions
 
   @Flag(help: "Write every layer's maps into layer1/, layer2/, ... (default: the final layer's only).")
   var allLayers = false
+
+  @Flag(help: "Also write each final map's per-channel partial maps (before the sum, bias and activation) into NN-filter.partials/.")
+  var partials = false
 
   @Option(help: ArgumentHelp("Compression level 0-12 for PNG maps (libdeflate: 1 is fast, higher is smaller and slower).", valueName: "level"))
   var pngLevel: Int = PNGCompression.fast.level
@@ -96,14 +87,6 @@ struct Run: ParsableCommand {
     if images.isEmpty && filesFrom == nil {
       throw ValidationError("Give at least one picture or folder, or --files-from FILE.")
     }
-    if MapFormat.named(format) == nil {
-      throw ValidationError("--format must be \(Words.list(MapFormat.registered.map(\.name))), not '\(format)'.")
-    }
-    if NormalizeMode(argument: normalize) == nil {
-      throw ValidationError("--normalize must be auto, symmetric, minmax, abs, range:LO,HI (LO < HI) or percentile:P (0 <= P < 50), not '\(normalize)'.")
-    }
-    if !["per-map", "shared"].contains(scale) { throw ValidationError("--scale must be per-map or shared, not '\(scale)'.") }
-    if StatisticsRegion(rawValue: statistics) == nil { throw ValidationError("--stats must be interior or all, not '\(statistics)'.") }
     if !PNGCompression.levels.contains(pngLevel) { throw ValidationError("--png-level must be between 0 and 12, not \(pngLevel).") }
     if PNGCompression.Filter(rawValue: pngFilter) == nil { throw ValidationError("--png-filter must be up or none, not '\(pngFilter)'.") }
     if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1.") }
@@ -130,11 +113,9 @@ struct Run: ParsableCommand {
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let workers = max(1, min(jobs, plan.pictures.count))
     var options = RunOptions()
-    options.output.format = MapFormat.named(format)!
-    options.output.normalize = NormalizeMode(argument: normalize)!
-    options.output.sharedScale = scale == "shared"
-    options.output.statisticsRegion = StatisticsRegion(rawValue: statistics)!
+    options.output = maps.outputOptions
     options.output.allLayers = allLayers
+    options.output.partials = partials
     options.output.compression = PNGCompression(level: pngLevel, filter: PNGCompression.Filter(rawValue: pngFilter)!)
     options.output.threads = max(1, cores / workers)
     options.decoder = PictureDecoder(maximumPixels: maxPixels, appliesOrientation: !keepOrientation, allowsTruncatedJPEG: allowTruncated)

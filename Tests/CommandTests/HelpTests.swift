@@ -36,4 +36,6 @@ final class HelpTests: XCTestCase {
   func testRunHelp() throws { try assertHelp(["run", "--help"], matches: "run-help.txt") }
   func testBanksHelp() throws { try assertHelp(["banks", "--help"], matches: "banks-help.txt") }
   func testImportHelp() throws { try assertHelp(["import", "--help"], matches: "import-help.txt") }
+  func testExplainHelp() throws { try assertHelp(["explain", "--help"], matches: "explain-help.txt") }
+  func testSummaryHelp() throws { try assertHelp(["summary", "--help"], matches: "summary-help.txt") }
 }

@@ -137,3 +137,34 @@ final class GoldenCaseTests: XCTestCase {
                    Padding(top: 1, left: 1, bottom: 1, right: 1))
   }
 }
+
+/// Partial maps: each filter's per-channel correlations, summed with the bias, give the map before its
+/// activation, for every option of the layer.
+final class PartialLayerTests: XCTestCase {
+  func testPartialsSumToThePreActivationMap() throws {
+    for seed in UInt64(1)...200 {
+      var rng = SeededRandom(seed: seed)
+      let groups = [1, 1, 2, 3].randomElement(using: &rng)!
+      let cpg = Int.random(in: 1...4, using: &rng)
+      let filters = groups * Int.random(in: 1...3, using: &rng)
+      let kernel = Pair(Int.random(in: 1...4, using: &rng), Int.random(in: 1...4, using: &rng))
+      let conv = ConvLayer(
+        inputChannels: groups * cpg, filterCount: filters, kernel: kernel, weights: rng.floats(filters * cpg * kernel.y * kernel.x),
+        bias: rng.floats(filters), stride: Pair(Int.random(in: 1...2, using: &rng)), dilation: Pair(Int.random(in: 1...2, using: &rng)),
+        groups: groups, padding: .same, paddingMode: PaddingMode.allCases.randomElement(using: &rng)!, activation: .relu,
+        flip: Bool.random(using: &rng))
+      let input = Tensor.random(channels: groups * cpg, height: 11, width: 9, &rng)
+      var linear = conv
+      linear.activation = .none
+      let maps = try ReferenceEngine.apply(linear, to: input)
+      let partials = try Engine(threads: 2).apply(conv.partialLayer, to: input)
+      for f in 0..<filters {
+        for p in 0..<(maps.height * maps.width) {
+          var sum = Double(conv.bias[f])
+          for ci in 0..<cpg { sum += Double(partials.values[conv.partialIndex(filter: f, channel: ci) * maps.height * maps.width + p]) }
+          XCTAssertEqual(Float(sum), maps.values[f * maps.height * maps.width + p], accuracy: 1e-5, "seed \(seed), filter \(f)")
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import Basics
+import ConvEngine
+import FilterBanks
+
+/// What each layer of a bank is and costs: kernel shape, geometry, output shape, parameters (as Keras and
+/// PyTorch count them), multiply-adds per picture (weights only) and receptive field. Output shapes and
+/// multiply-adds need an input size.
+public struct BankSummary: Sendable {
+  public struct Layer: Sendable {
+    public var number: Int
+    public var type: String
+    /// [filters, in_channels / groups, kh, kw] for a conv layer, [kh, kw] for pooling.
+    public var kernel: [Int]
+    public var stride: Pair
+    public var dilation: Pair
+    /// "same", or [top, left, bottom, right].
+    public var padding: String
+    public var groups: Int
+    public var activation: String
+    /// [channels, height, width] for the given input size.
+    public var output: [Int]?
+    public var parameters: Int
+    public var multiplyAdds: Int?
+    /// How many input pixels one output pixel sees (per axis: y, x), and how far apart (in input pixels)
+    /// neighbouring output pixels are.
+    public var receptiveField: Pair
+    public var jump: Pair
+  }
+
+  public var bank: String
+  public var input: (width: Int, height: Int)?
+  public var layers: [Layer]
+  public var totalParameters: Int
+  public var totalMultiplyAdds: Int?
+
+  public init(_ bank: FilterBank, input: (width: Int, height: Int)?) throws(TeachingError) {
+    self.bank = bank.name
+    self.input = input
+    var geometries: [LayerGeometry]?
+    if let input {
+      do {
+        geometries = try bank.geometries(width: input.width, height: input.height)
+      } catch {
+        throw TeachingError(error.description)
+      }
+    }
+    var (field, jump) = (Pair(1), Pair(1))
+    var channels = bank.input.channels.count
+    var layers: [Layer] = []
+    for (i, layer) in bank.network.enumerated() {
+      let g = geometries?[i]
+      var entry: Layer
+      switch layer {
+      case .conv(let c):
+        var multiplyAdds: Int?
+        if let g {
+          guard let count = Checked.product(g.outputHeight, g.outputWidth, c.filterCount, c.kernel.y, c.kernel.x, c.channelsPerGroup) else {
+            throw TeachingError("--input \(input!.width)x\(input!.height): layer \(i + 1)'s multiply-adds do not fit a 64-bit count")
+          }
+          multiplyAdds = count
+        }
+        entry = Layer(
+          number: i + 1, type: "conv", kernel: [c.filterCount, c.channelsPerGroup, c.kernel.y, c.kernel.x], stride: c.stride,
+          dilation: c.dilation, padding: Self.padding(c.padding), groups: c.groups, activation: LayerRun.activationName(c.activation),
+          output: g.map { [c.filterCount, $0.outputHeight, $0.outputWidth] }, parameters: c.parameterCount, multiplyAdds: multiplyAdds,
+          receptiveField: field, jump: jump)
+        (field, jump) = Self.grow(field, jump, kernel: c.kernel, stride: c.stride, dilation: c.dilation)
+        channels = c.filterCount
+      case .pool(let p):
+        entry = Layer(
+          number: i + 1, type: p.kind == .max ? "maxpool" : "avgpool", kernel: [p.size.y, p.size.x], stride: p.stride, dilation: Pair(1),
+          padding: Self.padding(.fixed(p.padding)), groups: 1, activation: "none",
+          output: g.map { [channels, $0.outputHeight, $0.outputWidth] }, parameters: 0, multiplyAdds: g == nil ? nil : 0,
+          receptiveField: field, jump: jump)
+        (field, jump) = Self.grow(field, jump, kernel: p.size, stride: p.stride, dilation: Pair(1))
+      }
+      entry.receptiveField = field
+      entry.jump = jump
+      layers.append(entry)
+    }
+    self.layers = layers
+    totalParameters = layers.reduce(0) { $0 + $1.parameters }
+    totalMultiplyAdds = input == nil ? nil : layers.reduce(0) { $0 + ($1.multiplyAdds ?? 0) }
+  }
+
+  /// Dumoulin and Visin's receptive field arithmetic: a kernel spanning d(k - 1) + 1 input positions widens
+  /// the field by (span - 1) x jump; the stride multiplies the jump.
+  static func grow(_ field: Pair, _ jump: Pair, kernel: Pair, stride: Pair, dilation: Pair) -> (Pair, Pair) {
+    let span = Pair(dilation.y * (kernel.y - 1) + 1, dilation.x * (kernel.x - 1) + 1)
+    return (Pair(field.y + (span.y - 1) * jump.y, field.x + (span.x - 1) * jump.x), Pair(jump.y * stride.y, jump.x * stride.x))
+  }
+
+  static func padding(_ rule: PaddingRule) -> String {
+    switch rule {
+    case .same: return "same"
+    case .fixed(let p):
+      if p.top == p.bottom && p.left == p.right { return p.top == p.left ? "\(p.top)" : "[\(p.top), \(p.left)]" }
+      return "[\(p.top), \(p.left), \(p.bottom), \(p.right)]"
+    }
+  }
+}
+
+// MARK: - Text and JSON
+
+extension BankSummary {
+  /// A table in the manner of Keras's `summary()` and torchinfo.
+  public var text: String {
+    let header = ["layer", "kernel", "stride", "padding", "dilation", "groups", "activation", "output", "parameters", "mult-adds", "receptive field"]
+    var rows = [header]
+    for l in layers {
+      rows.append([
+        "\(l.number) \(l.type)", "[" + l.kernel.map(String.init).joined(separator: ", ") + "]", "\(l.stride)", l.padding, "\(l.dilation)",
+        "\(l.groups)", l.activation, l.output.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" } ?? "-",
+        Self.grouped(l.parameters), l.multiplyAdds.map(Self.grouped) ?? "-", "\(l.receptiveField) (jump \(l.jump))",
+      ])
+    }
+    let widths = header.indices.map { c in rows.map { $0[c].count }.max()! }
+    var lines = rows.map { row in row.enumerated().map { c, cell in cell + String(repeating: " ", count: widths[c] - cell.count) }.joined(separator: "  ") }
+    lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
+    lines = lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
+    lines.append("")
+    lines.append("total parameters: \(Self.grouped(totalParameters)) (weights, plus one bias per filter where a layer has biases)")
+    if let total = totalMultiplyAdds, let input {
+      lines.append("total multiply-adds per \(input.width)x\(input.height) picture: \(Self.grouped(total)) (weights only: bias, activation and pooling not counted)")
+    } else {
+      lines.append("output shapes and multiply-adds: give --input WIDTHxHEIGHT")
+    }
+    return "bank \(bank)\n" + lines.joined(separator: "\n") + "\n"
+  }
+
+  public var json: JSONValue {
+    func ints(_ values: [Int]) -> JSONValue { .array(values.map { .number(Double($0)) }) }
+    return .object([
+      ("bank", .string(bank)),
+      ("input", input.map { ints([$0.width, $0.height]) } ?? .null),
+      ("layers", .array(layers.map { l in
+        .object([
+          ("type", .string(l.type)), ("kernel", ints(l.kernel)), ("stride", ints([l.stride.y, l.stride.x])), ("padding", .string(l.padding)),
+          ("dilation", ints([l.dilation.y, l.dilation.x])), ("groups", .number(Double(l.groups))), ("activation", .string(l.activation)),
+          ("output", l.output.map(ints) ?? .null), ("parameters", .number(Double(l.parameters))),
+          ("multiply_adds", l.multiplyAdds.map { .number(Double($0)) } ?? .null),
+          ("receptive_field", .object([("size", ints([l.receptiveField.y, l.receptiveField.x])), ("jump", ints([l.jump.y, l.jump.x]))])),
+        ])
+      })),
+      ("total_parameters", .number(Double(totalParameters))),
+      ("total_multiply_adds", totalMultiplyAdds.map { .number(Double($0)) } ?? .null),
+    ])
+  }
+
+  static func grouped(_ n: Int) -> String {
+    var digits = String(n)
+    var out = ""
+    while digits.count > 3 {
+      out = "," + digits.suffix(3) + out
+      digits.removeLast(3)
+    }
+    return digits + out
+  }
+}

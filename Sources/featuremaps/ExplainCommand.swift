@@ -1,0 +1,123 @@
+import ArgumentParser
+import Basics
+import FilterBanks
+import Foundation
+import ImageCodecs
+import InputPreparation
+import MapWriting
+import Teaching
+
+/// `featuremaps explain PICTURE --bank BANK --at X,Y`: how one output pixel is computed, term by term;
+/// `--matrix`: the layer as a matrix product.
+struct Explain: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show how one output pixel is computed: patch, kernel and products per input channel, their sums, bias, activation, gray.",
+    discussion: """
+      X,Y is the column and row in the layer's output map, from 0. The numbers are those the engine computes \
+      (the value is what --format npy writes), and the gray level is the one the main command writes with the \
+      same --normalize, --scale, --stats and --format.
+
+      --matrix writes the layer as a matrix product instead (inputs and outputs of at most 32x32): output = \
+      matrix @ input + bias, one row per output value (filter, row, column), one column per input value \
+      (channel, row, column).
+
+      Examples:
+        featuremaps explain photo.jpg --bank edges --at 12,7 --filter sobel-x
+        featuremaps explain photo.jpg --bank two-layer --layer 1 --at 100,50 --json
+        featuremaps explain tiny.png --bank edges --filter 0 --matrix
+      """)
+
+  @Argument(help: ArgumentHelp("The picture (JPEG or PNG).", valueName: "picture"))
+  var picture: String
+
+  @Option(help: ArgumentHelp("A bank file (JSON) or the name of a built-in bank.", valueName: "bank"))
+  var bank: String
+
+  @Option(help: ArgumentHelp("The output pixel: column,row in the layer's output map, from 0.", valueName: "x,y"))
+  var at: String?
+
+  @Option(help: ArgumentHelp("A filter of the layer, by name or 0-based index (default: every filter).", valueName: "name-or-index"))
+  var filter: String?
+
+  @Option(help: ArgumentHelp("The conv layer, from 1 (default: the last).", valueName: "n"))
+  var layer: Int?
+
+  @Flag(help: "Print one JSON object instead of tables.")
+  var json = false
+
+  @Flag(help: "Write the layer as a matrix product (inputs and outputs of at most 32x32).")
+  var matrix = false
+
+  @OptionGroup var maps: MapOptions
+
+  @Option(help: ArgumentHelp("Refuse pictures with more pixels than this.", valueName: "n"))
+  var maxPixels: Int = PictureDecoder.defaultMaximumPixels
+
+  @Flag(help: "Keep the stored orientation instead of applying the JPEG's EXIF orientation.")
+  var keepOrientation = false
+
+  func validate() throws {
+    if at == nil && !matrix { throw ValidationError("Give --at X,Y (the output pixel to explain), or --matrix.") }
+    if at != nil && pixel == nil { throw ValidationError("--at must be X,Y with whole numbers from 0, like 12,7, not '\(at!)'.") }
+    if MapFormat.named(maps.format)?.writesRawValues == true {
+      throw ValidationError("--format \(maps.format) has no gray levels; explain reports the gray of png or png16.")
+    }
+  }
+
+  var pixel: (x: Int, y: Int)? {
+    guard let at else { return nil }
+    let parts = at.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 2, let x = parts[0], let y = parts[1], x >= 0, y >= 0 else { return nil }
+    return (x, y)
+  }
+
+  func run() throws {
+    let loaded = try CommandSupport.loadBank(bank)
+    let input: PreparedPicture
+    do {
+      input = try PreparedPicture.load(path: picture, for: loaded.bank.input,
+                                       decoder: PictureDecoder(maximumPixels: maxPixels, appliesOrientation: !keepOrientation))
+    } catch {
+      FileHandleOutput.standardError("featuremaps: \(picture): \(error.reason)")
+      throw ExitCode(1)
+    }
+    do throws(TeachingError) {
+      let run = try LayerRun(bank: loaded.bank, picture: input.tensor, layer: layer, options: maps.outputOptions)
+      let filters = try filter.map { (name) throws(TeachingError) in [try run.filter(name)] } ?? Array(run.filterNames.indices)
+      if matrix {
+        let product = try LayerMatrix(run, filters: filters)
+        if json {
+          product.writeJSON { FileHandle.standardOutput.write(Data($0.utf8)) }
+        } else {
+          print(product.text(layer: run.convNumber, conv: run.conv, padding: run.geometry.padding), terminator: "")
+        }
+        return
+      }
+      let (x, y) = pixel!
+      let scope = maps.scale
+      let pixels = try filters.map { (f) throws(TeachingError) in try run.explain(filter: f, x: x, y: y, scope: scope) }
+      if json {
+        let value: JSONValue = filter == nil ? .object([("maps", .array(pixels.map(\.json)))]) : pixels[0].json
+        print(value.serialized(indent: nil))
+      } else {
+        print(pixels.map(\.text).joined(separator: "\n"), terminator: "")
+      }
+    } catch {
+      FileHandleOutput.standardError("featuremaps: \(error.message)")
+      throw ExitCode(2)
+    }
+  }
+}
+
+/// What several commands do the same way.
+enum CommandSupport {
+  /// The bank, or status 2 with one line naming the file, the JSON path and the problem.
+  static func loadBank(_ argument: String) throws -> LoadedBank {
+    do {
+      return try BankCatalog.load(argument)
+    } catch {
+      FileHandleOutput.standardError("featuremaps: \(error)")
+      throw ExitCode(2)
+    }
+  }
+}
