@@ -3,18 +3,23 @@ import PackageDescription
 
 // The modules follow the data path, and dependencies point one way (down this list):
 //
-//   featuremaps        the command: parses options, calls Batch
+//   featuremaps        the command: parses options, calls Batch, Teaching, Figures and Report
+//   Report             the HTML page for a class (`featuremaps report`)
+//   Figures            montages, kernel pictures, decomposition figures (drawn with Cairo)
+//   Teaching           explain one output pixel, summaries, the matrix view
 //   Batch              pictures in, scheduled on the cores: planning, one picture end to end, progress, log
 //   MapWriting         maps out: sinks (PNG 8/16, .npy, manifest) fed by the streaming last layer
 //   Normalization      statistics and value -> gray mappings
 //   InputPreparation   a picture file -> the bank's input tensor
 //   FilterBanks        the bank format, validation, the built-in banks (Filters/*.json, embedded by a plugin)
+//   WeightsFiles       trained weights: NumPy, safetensors, PyTorch, ONNX, Keras (HDF5)
 //   ConvEngine         convolution and pooling (fast paths and the reference)
 //   ImageCodecs        JPEG/PNG decoding, grayscale PNG encoding
 //   Basics             JSON, atomic files, SHA-256, large buffers, parallel loops
 //
 // All C is in the C* targets: CImageShims (libjpeg, libpng, libdeflate: every setjmp), CConvKernels (x86-64
-// SIMD inner loops, compiled on x86-64 only), CSystemShims (libc calls Swift cannot reach).
+// SIMD inner loops, compiled on x86-64 only), CSystemShims (libc calls Swift cannot reach), CHDF5Shims
+// (libhdf5); Cairo is called through its module map (CLibCairo) from Figures/Canvas.swift alone.
 let package = Package(
   name: "featuremaps",
   products: [
@@ -37,6 +42,7 @@ let package = Package(
     .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O3"])]),
     .target(name: "CSystemShims"),
     .systemLibrary(name: "CLibHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+    .systemLibrary(name: "CLibCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"]), .brew(["cairo"])]),
     .target(name: "CHDF5Shims", dependencies: ["CLibHDF5"]),
 
     // The stages, bottom up.
@@ -54,6 +60,13 @@ let package = Package(
       name: "Teaching", dependencies: ["Basics", "ConvEngine", "FilterBanks", "Normalization", "MapWriting"],
       exclude: ["README.md"]),
     .target(
+      name: "Figures", dependencies: ["Basics", "CLibCairo", "ConvEngine", "FilterBanks", "ImageCodecs", "Normalization", "MapWriting", "Teaching"],
+      exclude: ["README.md"]),
+    .target(
+      name: "Report",
+      dependencies: ["Basics", "ConvEngine", "FilterBanks", "ImageCodecs", "InputPreparation", "MapWriting", "Teaching", "Figures"],
+      exclude: ["README.md"]),
+    .target(
       name: "Batch",
       dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "Normalization", "MapWriting"],
       exclude: ["README.md"]),
@@ -61,7 +74,7 @@ let package = Package(
       name: "featuremaps",
       dependencies: [
         "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "MapWriting", "Batch", "WeightsFiles", "Teaching",
-        "InputPreparation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "InputPreparation", "Figures", "Report", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       exclude: ["README.md"]),
 
@@ -79,6 +92,7 @@ let package = Package(
     .testTarget(
       name: "TeachingTests", dependencies: ["Teaching", "FilterBanks", "ConvEngine", "MapWriting", "TestSupport"], exclude: ["Files"]),
     .testTarget(name: "NormalizationTests", dependencies: ["Normalization", "TestSupport"]),
+    .testTarget(name: "FiguresTests", dependencies: ["Figures", "ConvEngine", "TestSupport"]),
     .testTarget(
       name: "PipelineTests",
       dependencies: [
@@ -88,7 +102,10 @@ let package = Package(
       exclude: ["Regressions"]),
     .testTarget(
       name: "CommandTests",
-      dependencies: ["featuremaps", "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "TestSupport"],
+      dependencies: [
+        "featuremaps", "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "MapWriting", "Teaching", "Figures",
+        "TestSupport",
+      ],
       exclude: ["Expected", "Regressions", "Trained", "Pictures"]),
   ],
   swiftLanguageModes: [.v6]

@@ -56,7 +56,7 @@ public struct PictureProcessor: Sendable {
     }
     let folder = try output { () throws(OutputError) in try OutputFolder.prepare(outputDirectory) }
     let context = PictureContext(displayPath: displayPath, picture: picture, bank: bank, options: options.output, folder: folder)
-    let sinks = [options.output.format.makeSink(context)]
+    let sinks = [options.output.format.makeSink(context)] + options.extraSinks.map { $0(context) }
 
     let layers = bank.bank.network
     var current = input.tensor

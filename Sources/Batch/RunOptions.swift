@@ -6,6 +6,9 @@ public struct RunOptions: Sendable {
   /// What is written and how (format, normalization, threads...).
   public var output = OutputOptions()
   public var decoder = PictureDecoder()
+  /// Sinks besides the map format's and the manifest (a montage...), made for each picture; they finish in
+  /// this order, after the format's sink and before the manifest.
+  public var extraSinks: [@Sendable (PictureContext) -> any MapSink] = []
 
   public init() {}
 }

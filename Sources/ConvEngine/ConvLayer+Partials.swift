@@ -26,4 +26,16 @@ extension ConvLayer {
   public func partialIndex(filter f: Int, channel ci: Int) -> Int {
     (firstChannel(ofFilter: f) + ci) * filtersPerGroup + f % filtersPerGroup
   }
+
+  /// The layer that computes filter `f`'s partial maps alone, from the input channels of its group
+  /// (`firstChannel(ofFilter: f)` on, `channelsPerGroup` of them): a depthwise layer whose filter `ci` is
+  /// `f`'s kernel for channel `ci`. Its outputs equal `partialLayer`'s for `f`, at a `filterCount`th of the cost.
+  public func partialLayer(ofFilter f: Int) -> ConvLayer {
+    let cpg = channelsPerGroup
+    let taps = kernel.y * kernel.x
+    return ConvLayer(
+      inputChannels: cpg, filterCount: cpg, kernel: kernel, weights: Array(weights[(f * cpg * taps)..<((f + 1) * cpg * taps)]),
+      bias: nil, stride: stride, dilation: dilation, groups: cpg, padding: padding, paddingMode: paddingMode, activation: .none,
+      flip: flip)
+  }
 }

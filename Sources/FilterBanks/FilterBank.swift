@@ -64,6 +64,11 @@ public struct FilterBank: Sendable, Equatable {
   /// The engine's description of every layer, in order.
   public var network: [Layer] { layers.map(\.layer) }
 
+  /// The indices of the conv layers among all layers.
+  public var convLayerIndices: [Int] {
+    layers.indices.filter { if case .conv = layers[$0].layer { return true } else { return false } }
+  }
+
   /// The number of conv layers before and including layer `index`: layer numbers as users count them.
   public func convLayerNumber(_ index: Int) -> Int {
     layers[...index].filter { if case .conv = $0.layer { return true } else { return false } }.count

@@ -7,6 +7,14 @@ public struct MapStatistics: Sendable, Equatable {
   public var standardDeviation: Double
   public var count: Int
 
+  public init(minimum: Double, maximum: Double, mean: Double, standardDeviation: Double, count: Int) {
+    self.minimum = minimum
+    self.maximum = maximum
+    self.mean = mean
+    self.standardDeviation = standardDeviation
+    self.count = count
+  }
+
   /// Statistics of `values` (one map, `width` per row) over `rows` x `columns`. Rows are summed in Float
   /// with 16 lanes (so the loop vectorizes), rows added up in Double.
   public static func of(_ values: UnsafeBufferPointer<Float>, width: Int, rows: Range<Int>, columns: Range<Int>) -> MapStatistics {

@@ -147,7 +147,8 @@ extension BankSummary {
     ])
   }
 
-  static func grouped(_ n: Int) -> String {
+  /// 1234567 as "1,234,567".
+  public static func grouped(_ n: Int) -> String {
     var digits = String(n)
     var out = ""
     while digits.count > 3 {

@@ -2,7 +2,8 @@ import Basics
 
 extension ExplainedPixel {
   /// `{"layer", "filter", "x", "y", "stride", "dilation", "channels": [{"name", "patch", "padded", "kernel",
-  /// "products", "sum"}], "sum", "bias", "pre_activation", "activation", "value", "gray"}` and a few more.
+  /// "products", "sum"}], "sum", "bias", "pre_activation", "activation", "value" (the engine's), "defined_value" (the definition's),
+  /// "gray"}` and a few more.
   public var json: JSONValue {
     func pair(_ p: ConvEngine.Pair) -> JSONValue { .array([.number(Double(p.y)), .number(Double(p.x))]) }
     func floats(_ rows: [[Float]]) -> JSONValue { .array(rows.map { .array($0.map { .number(Double($0)) }) }) }
@@ -20,7 +21,8 @@ extension ExplainedPixel {
         ])
       })),
       ("sum", .number(sum)), ("bias", .number(Double(bias))), ("pre_activation", .number(Double(preActivation))),
-      ("activation", .string(activation)), ("value", .number(Double(value))), ("gray", .number(Double(gray))),
+      ("activation", .string(activation)), ("value", .number(Double(value))),
+      ("defined_value", .number(Double(definedValue))), ("gray", .number(Double(gray))),
       ("maximum_gray", .number(Double(mapping.maximumGray))),
       ("mapping", .object([("normalize", .string(mapping.modeName)), ("scale", .string(scope)), ("offset", .number(mapping.offset)),
                            ("gray_step", .number(mapping.scale)), ("of_magnitude", .bool(mapping.ofMagnitude))])),

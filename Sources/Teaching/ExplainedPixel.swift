@@ -84,7 +84,7 @@ extension LayerRun {
       gray: gray(output[f, y, x], map: f), mapping: maps[f].mapping, scope: scope)
   }
 
-  static func activationName(_ activation: Activation) -> String {
+  public static func activationName(_ activation: Activation) -> String {
     switch activation {
     case .none: return "none"
     case .relu: return "relu"

@@ -15,7 +15,7 @@ extension LayerMatrix {
     let shared = isWeightShared(stride: conv.stride, padding: padding)
     let weights = filters.count * perRow
     if shared {
-      var line = "  every row of a filter holds the same kernel, shifted: weight sharing (\(distinctValues) distinct values among \(nonZeros) non-zero entries; the \(filters.count) filter\(filters.count == 1 ? "" : "s") have \(weights) weights)"
+      var line = "  every row of a filter holds the same kernel, shifted: weight sharing (\(distinctValues) distinct values among \(nonZeros) non-zero entries; \(filters.count == 1 ? "the filter has" : "the \(filters.count) filters have") \(weights) weights)"
       if conv.stride == Pair(1) && conv.dilation == Pair(1) && conv.paddingMode == .zeros {
         line += "; each (filter, channel) block is a doubly block Toeplitz matrix"
       }

@@ -26,7 +26,7 @@ public struct LayerRun: Sendable {
   /// Runs `picture` (the bank's input tensor) through the bank up to conv layer `layer` (from 1; nil: the
   /// last conv layer).
   public init(bank: FilterBank, picture: Tensor, layer: Int?, options: OutputOptions) throws(TeachingError) {
-    let convIndices = bank.layers.indices.filter { if case .conv = bank.layers[$0].layer { return true } else { return false } }
+    let convIndices = bank.convLayerIndices
     let number = layer ?? convIndices.count
     guard (1...convIndices.count).contains(number) else {
       throw TeachingError("--layer \(number): the bank \(bank.name) has \(convIndices.count) conv layer\(convIndices.count == 1 ? "" : "s") (1 to \(convIndices.count))")

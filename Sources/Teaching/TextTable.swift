@@ -1,12 +1,12 @@
 import Foundation
 
 /// Numbers and aligned tables for terminal output at most `width` columns wide.
-enum TextTable {
-  static let width = 100
+public enum TextTable {
+  public static let width = 100
 
   /// A number in at most 10 characters: whole numbers as such, else 4 decimals, or 3 significant digits in
   /// scientific notation when very small or large.
-  static func number(_ value: Double) -> String {
+  public static func number(_ value: Double) -> String {
     if value == 0 { return "0" }
     if value == value.rounded(), abs(value) < 1e6 { return String(Int64(value)) }
     if abs(value) >= 1e5 || abs(value) < 1e-3 { return String(format: "%.3e", value) }

@@ -5,6 +5,7 @@ import Foundation
 import ImageCodecs
 import InputPreparation
 import MapWriting
+import Figures
 import Teaching
 
 /// `featuremaps explain PICTURE --bank BANK --at X,Y`: how one output pixel is computed, term by term;
@@ -48,6 +49,12 @@ struct Explain: ParsableCommand {
   @Flag(help: "Write the layer as a matrix product (inputs and outputs of at most 32x32).")
   var matrix = false
 
+  @Option(help: ArgumentHelp("Draw the decomposition of --filter's map into this PNG: planes, kernels, partial maps, sum, bias, activation, map (with --at, the pixel's receptive field and numbers).", valueName: "file"))
+  var figure: String?
+
+  @Option(help: ArgumentHelp("The longest side of the figure's tiles.", valueName: "pixels"))
+  var tileSize: Int = 200
+
   @OptionGroup var maps: MapOptions
 
   @Option(help: ArgumentHelp("Refuse pictures with more pixels than this.", valueName: "n"))
@@ -57,7 +64,9 @@ struct Explain: ParsableCommand {
   var keepOrientation = false
 
   func validate() throws {
-    if at == nil && !matrix { throw ValidationError("Give --at X,Y (the output pixel to explain), or --matrix.") }
+    if at == nil && !matrix && figure == nil { throw ValidationError("Give --at X,Y (the output pixel to explain), --matrix or --figure.") }
+    if figure != nil && filter == nil { throw ValidationError("--figure draws one map: give --filter.") }
+    if !(8...2048).contains(tileSize) { throw ValidationError("--tile-size must be 8 to 2048 pixels, not \(tileSize).") }
     if at != nil && pixel == nil { throw ValidationError("--at must be X,Y with whole numbers from 0, like 12,7, not '\(at!)'.") }
     if MapFormat.named(maps.format)?.writesRawValues == true {
       throw ValidationError("--format \(maps.format) has no gray levels; explain reports the gray of png or png16.")
@@ -81,27 +90,47 @@ struct Explain: ParsableCommand {
       FileHandleOutput.standardError("featuremaps: \(picture): \(error.reason)")
       throw ExitCode(1)
     }
-    do throws(TeachingError) {
-      let run = try LayerRun(bank: loaded.bank, picture: input.tensor, layer: layer, options: maps.outputOptions)
-      let filters = try filter.map { (name) throws(TeachingError) in [try run.filter(name)] } ?? Array(run.filterNames.indices)
-      if matrix {
-        let product = try LayerMatrix(run, filters: filters)
-        if json {
-          product.writeJSON { FileHandle.standardOutput.write(Data($0.utf8)) }
-        } else {
-          print(product.text(layer: run.convNumber, conv: run.conv, padding: run.geometry.padding), terminator: "")
-        }
-        return
-      }
-      let (x, y) = pixel!
-      let scope = maps.scale
-      let pixels = try filters.map { (f) throws(TeachingError) in try run.explain(filter: f, x: x, y: y, scope: scope) }
+    let run = try teaching { () throws(TeachingError) in
+      try LayerRun(bank: loaded.bank, picture: input.tensor, layer: layer, options: maps.outputOptions)
+    }
+    let filters = try teaching { () throws(TeachingError) in
+      try filter.map { (name) throws(TeachingError) in [try run.filter(name)] } ?? Array(run.filterNames.indices)
+    }
+    if matrix {
+      let product = try teaching { () throws(TeachingError) in try LayerMatrix(run, filters: filters) }
       if json {
-        let value: JSONValue = filter == nil ? .object([("maps", .array(pixels.map(\.json)))]) : pixels[0].json
-        print(value.serialized(indent: nil))
+        product.writeJSON { FileHandle.standardOutput.write(Data($0.utf8)) }
       } else {
-        print(pixels.map(\.text).joined(separator: "\n"), terminator: "")
+        print(product.text(layer: run.convNumber, conv: run.conv, padding: run.geometry.padding), terminator: "")
       }
+      return
+    }
+    let explained = try pixel.map { p in
+      try teaching { () throws(TeachingError) in
+        try filters.map { (f) throws(TeachingError) in try run.explain(filter: f, x: p.x, y: p.y, scope: maps.scale) }
+      }
+    }
+    if let figure {
+      do {
+        _ = try Decomposition.write(run, filter: filters[0], pixel: explained?.first, options: maps.outputOptions, tileSize: tileSize, to: figure)
+      } catch {
+        FileHandleOutput.standardError("featuremaps: \(error)")
+        throw ExitCode(1)
+      }
+    }
+    guard let pixels = explained else { return }
+    if json {
+      let value: JSONValue = filter == nil ? .object([("maps", .array(pixels.map(\.json)))]) : pixels[0].json
+      print(value.serialized(indent: nil))
+    } else {
+      print(pixels.map(\.text).joined(separator: "\n"), terminator: "")
+    }
+  }
+
+  /// Runs `body`; its refusal is one line and status 2.
+  private func teaching<T>(_ body: () throws(TeachingError) -> T) throws -> T {
+    do {
+      return try body()
     } catch {
       FileHandleOutput.standardError("featuremaps: \(error.message)")
       throw ExitCode(2)

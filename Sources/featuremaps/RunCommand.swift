@@ -1,5 +1,6 @@
 import ArgumentParser
 import Batch
+import Figures
 import FilterBanks
 import Foundation
 import ImageCodecs
@@ -43,6 +44,8 @@ struct Run: ParsableCommand {
 
   @Flag(help: "Also write each final map's per-channel partial maps (before the sum, bias and activation) into NN-filter.partials/.")
   var partials = false
+
+  @OptionGroup var montage: MontageOptions
 
   @Option(help: ArgumentHelp("Compression level 0-12 for PNG maps (libdeflate: 1 is fast, higher is smaller and slower).", valueName: "level"))
   var pngLevel: Int = PNGCompression.fast.level
@@ -116,6 +119,10 @@ struct Run: ParsableCommand {
     options.output = maps.outputOptions
     options.output.allLayers = allLayers
     options.output.partials = partials
+    if montage.montage {
+      let layout = montage.layout.layout
+      options.extraSinks.append { MontageSink(context: $0, layout: layout) }
+    }
     options.output.compression = PNGCompression(level: pngLevel, filter: PNGCompression.Filter(rawValue: pngFilter)!)
     options.output.threads = max(1, cores / workers)
     options.decoder = PictureDecoder(maximumPixels: maxPixels, appliesOrientation: !keepOrientation, allowsTruncatedJPEG: allowTruncated)

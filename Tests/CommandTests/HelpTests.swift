@@ -38,4 +38,7 @@ final class HelpTests: XCTestCase {
   func testImportHelp() throws { try assertHelp(["import", "--help"], matches: "import-help.txt") }
   func testExplainHelp() throws { try assertHelp(["explain", "--help"], matches: "explain-help.txt") }
   func testSummaryHelp() throws { try assertHelp(["summary", "--help"], matches: "summary-help.txt") }
+  func testMontageHelp() throws { try assertHelp(["montage", "--help"], matches: "montage-help.txt") }
+  func testKernelsHelp() throws { try assertHelp(["kernels", "--help"], matches: "kernels-help.txt") }
+  func testReportHelp() throws { try assertHelp(["report", "--help"], matches: "report-help.txt") }
 }

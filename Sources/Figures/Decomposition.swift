@@ -1,0 +1,193 @@
+import Basics
+import ConvEngine
+import Foundation
+import MapWriting
+import Normalization
+import Teaching
+
+/// Where one map comes from, as one figure: the input planes of the filter's group, each correlated with
+/// its own kernel (drawn between) into a partial map, the partial maps summed, the bias added, the
+/// activation applied, the map. Tiles show the numbers the engine computes, with the mappings the main
+/// command gives them (the partial maps' those of `--partials`, the map's its own). With a pixel, its
+/// receptive field is outlined on every plane and `explain`'s numbers are printed beside.
+public enum Decomposition {
+  /// Where each tile is, for tests: keys `input:C`, `kernel:C`, `partial:C` (C the channel's place in the
+  /// group), `sum`, `preactivation`, `map`.
+  public struct Layout: Sendable {
+    public var tiles: [String: (x: Int, y: Int, width: Int, height: Int)] = [:]
+  }
+
+  /// `maximumChannels`: draw at most this many input channels (those whose partial maps weigh most).
+  public static func write(_ run: LayerRun, filter f: Int, pixel: ExplainedPixel?, options: OutputOptions, tileSize: Int,
+                           maximumChannels: Int? = nil, to path: String) throws(OutputError) -> Layout {
+    let (canvas, layout) = try draw(run, filter: f, pixel: pixel, options: options, tileSize: tileSize, maximumChannels: maximumChannels)
+    try canvas.write(to: path)
+    return layout
+  }
+
+  /// The gray levels of each map of `tensor` under the main command's mappings (its own writer chooses them).
+  static func grays(_ tensor: Tensor, names: [String], run: LayerRun, options: OutputOptions) throws(OutputError) -> [[UInt8]] {
+    var writer = MapSetWriter(source: .tensor(tensor), names: names, layerNumber: run.index + 1,
+                              interior: (run.geometry.interiorRows, run.geometry.interiorColumns), options: options,
+                              firstIndex: 0, subfolder: "")
+    let entries = try writer.write(to: [Discard()]).entries
+    let plane = tensor.height * tensor.width
+    return tensor.values.withUnsafeBufferPointer { values in
+      entries.indices.map { m in Montage.grays(UnsafeBufferPointer(rebasing: values[(m * plane)..<((m + 1) * plane)]), mapping: entries[m].mapping) }
+    }
+  }
+
+  struct Discard: MapSink {
+    func accept(_ map: MapEntry, values: UnsafeBufferPointer<Float>) throws(OutputError) {}
+  }
+
+  static func draw(_ run: LayerRun, filter f: Int, pixel: ExplainedPixel?, options: OutputOptions,
+                   tileSize: Int, maximumChannels: Int? = nil) throws(OutputError) -> (Canvas, Layout) {
+    let conv = run.conv
+    let cpg = conv.channelsPerGroup
+    let first = conv.firstChannel(ofFilter: f)
+    let (h, w) = (run.output.height, run.output.width)
+    let plane = h * w
+    // This filter's partial maps, mapped as --partials maps them: with a shared scale that needs every
+    // filter's partials (one mapping for the layer's); with a scale per map, this filter's alone suffice.
+    let engine = Engine(threads: options.threads)
+    let partials: [[Float]]
+    let partialGrays: [[UInt8]]
+    do {
+      if options.sharedScale {
+        let all = try engine.apply(conv.partialLayer, to: run.input)
+        let names = (0..<all.channels).map { "partial\($0)" }
+        let indices = (0..<cpg).map { conv.partialIndex(filter: f, channel: $0) }
+        let grays = try grays(all, names: names, run: run, options: options)
+        partials = indices.map { Array(all.plane($0)) }
+        partialGrays = indices.map { grays[$0] }
+      } else {
+        let slice = Tensor(channels: cpg, height: run.input.height, width: run.input.width,
+                           values: Array(run.input.values[(first * run.input.planeSize)..<((first + cpg) * run.input.planeSize)]))
+        let mine = try engine.apply(conv.partialLayer(ofFilter: f), to: slice)
+        partials = (0..<cpg).map { Array(mine.plane($0)) }
+        partialGrays = try grays(mine, names: (0..<cpg).map { "partial\($0)" }, run: run, options: options)
+      }
+    } catch let error as OutputError {
+      throw error
+    } catch {
+      preconditionFailure("the partial layers have the layer's geometry")
+    }
+    // The sum of this filter's partial maps, and the sum plus the bias.
+    var sum = [Float](repeating: 0, count: plane)
+    for ci in 0..<cpg {
+      for i in 0..<plane { sum[i] += partials[ci][i] }
+    }
+    let preActivation = sum.map { $0 + conv.bias[f] }
+    let stages = Tensor(channels: 2, height: h, width: w, values: sum + preActivation)
+    let stageGrays = try grays(stages, names: ["sum", "pre-activation"], run: run, options: options)
+    let mapGrays = run.output.values.withUnsafeBufferPointer {
+      Montage.grays(UnsafeBufferPointer(rebasing: $0[(f * plane)..<((f + 1) * plane)]), mapping: run.maps[f].mapping)
+    }
+    // The channels drawn: all, or the `maximumChannels` whose partial maps weigh most (mean |value|).
+    var shown = Array(0..<cpg)
+    if let maximumChannels, cpg > maximumChannels {
+      let weight = partials.map { p in p.reduce(0.0) { $0 + Double(abs($1)) } }
+      shown = Array(shown.sorted { weight[$0] > weight[$1] || (weight[$0] == weight[$1] && $0 < $1) }.prefix(maximumChannels)).sorted()
+    }
+    let inputTensor = Tensor(channels: cpg, height: run.input.height, width: run.input.width,
+                             values: Array(run.input.values[(first * run.input.planeSize)..<((first + cpg) * run.input.planeSize)]))
+    let inputGrays = try grays(inputTensor, names: (0..<cpg).map { run.inputNames[first + $0] }, run: run, options: options)
+
+    // Tiles at most tileSize on their longest side.
+    let layoutOfMaps = MontageLayout(tileSize: tileSize)
+    let inTile = layoutOfMaps.tile(width: run.input.width, height: run.input.height)
+    let outTile = layoutOfMaps.tile(width: w, height: h)
+    let kernelCell = max(4, min(18, 72 / max(conv.kernel.y, conv.kernel.x)))
+    let kernelSize = (conv.kernel.x * kernelCell, conv.kernel.y * kernelCell)
+    let rowHeight = max(inTile.height, outTile.height, kernelSize.1) + 34
+    let (margin, gap) = (16, 46)
+    let columnX = [margin, margin + inTile.width + gap, margin + inTile.width + gap + kernelSize.0 + gap]
+    let stageX = columnX[2] + outTile.width + gap + 30
+    let top = 58
+    let rowsHeight = shown.count * rowHeight
+    let width = stageX + 3 * (outTile.width + gap) + margin + 40
+    let height = top + max(rowsHeight, outTile.height + 120) + (pixel == nil ? 20 : 60)
+    let canvas = Canvas(width: width, height: height, background: .white)
+    var layout = Layout()
+    let name = run.filterNames[f]
+    let summed = cpg == 1 ? "one input channel: nothing is summed (a depthwise filter)" : "the \(cpg) partial maps are summed (not averaged)"
+    canvas.text("\(run.bank.name), layer \(run.convNumber), filter \(f) \"\(name)\": \(summed)", x: Double(margin), y: 20, size: 13, color: .black, bold: true)
+    var how = "each input plane is correlated with its own kernel"
+    if shown.count < cpg { how = "shown: the \(shown.count) of \(cpg) input maps whose partial maps weigh most (mean |value|), all \(cpg) summed; " + how }
+    canvas.text(how + "; then + bias \(TextTable.number(Double(conv.bias[f]))), then activation \(LayerRun.activationName(conv.activation))",
+                x: Double(margin), y: 38, size: 11, color: .gray(70), maximumWidth: Double(width - 2 * margin))
+
+    let kernelLimit = Double(conv.weights.map { abs($0) }.max() ?? 0)
+    for (row, ci) in shown.enumerated() {
+      let y = top + row * rowHeight
+      let channel = run.inputNames[first + ci]
+      // The input plane.
+      let input = MontageTile(index: ci, name: channel, grays: inputGrays[ci], width: run.input.width, height: run.input.height, layout: layoutOfMaps)
+      canvas.put(input.grays, width: input.width, height: input.height, x: columnX[0], y: y, gray: true)
+      layout.tiles["input:\(ci)"] = (columnX[0], y, input.width, input.height)
+      canvas.text("\(channel) (input)", x: Double(columnX[0]), y: Double(y + input.height + 14), size: 11, color: .black)
+      // Its kernel.
+      let ky0 = y + max(0, (input.height - kernelSize.1) / 2)
+      for ky in 0..<conv.kernel.y {
+        for kx in 0..<conv.kernel.x {
+          let (wy, wx) = conv.flip ? (conv.kernel.y - 1 - ky, conv.kernel.x - 1 - kx) : (ky, kx)
+          let v = Double(conv.weights[((f * cpg + ci) * conv.kernel.y + wy) * conv.kernel.x + wx])
+          let color = DivergingColors.color(v, limit: kernelLimit)
+          canvas.fill(x: columnX[1] + kx * kernelCell, y: ky0 + ky * kernelCell, width: kernelCell, height: kernelCell,
+                      color: Canvas.Color(r: color.r, g: color.g, b: color.b))
+        }
+      }
+      layout.tiles["kernel:\(ci)"] = (columnX[1], ky0, kernelSize.0, kernelSize.1)
+      canvas.rectangle(x: Double(columnX[1]) - 0.5, y: Double(ky0) - 0.5, width: Double(kernelSize.0) + 1, height: Double(kernelSize.1) + 1, color: .gray(150))
+      canvas.text("kernel for \(channel)", x: Double(columnX[1]), y: Double(ky0 + kernelSize.1 + 14), size: 10, color: .gray(60))
+      let mid = Double(y + input.height / 2)
+      canvas.line(from: Double(columnX[0] + input.width + 4), mid, to: Double(columnX[1] - 4), mid, color: .gray(90), arrow: true)
+      canvas.line(from: Double(columnX[1] + kernelSize.0 + 4), mid, to: Double(columnX[2] - 4), mid, color: .gray(90), arrow: true)
+      // The partial map.
+      let partial = MontageTile(index: ci, name: channel, grays: partialGrays[ci], width: w, height: h, layout: layoutOfMaps)
+      canvas.put(partial.grays, width: partial.width, height: partial.height, x: columnX[2], y: y, gray: true)
+      layout.tiles["partial:\(ci)"] = (columnX[2], y, partial.width, partial.height)
+      canvas.text("\(channel) correlated with its kernel", x: Double(columnX[2]), y: Double(y + partial.height + 14), size: 10, color: .black,
+                  maximumWidth: Double(outTile.width + gap + 20))
+      if let pixel {
+        canvas.text("at (\(pixel.x), \(pixel.y)): \(TextTable.number(pixel.channels[ci].sum))", x: Double(columnX[2]), y: Double(y + partial.height + 27),
+                    size: 10, color: Canvas.Color(r: 180, g: 20, b: 20), maximumWidth: Double(outTile.width + gap + 20))
+      }
+      canvas.line(from: Double(columnX[2] + partial.width + 4), Double(y + partial.height / 2), to: Double(stageX - 8), Double(top + rowsHeight / 2 - rowHeight / 2 + outTile.height / 2),
+                  color: .gray(120), lineWidth: 1, arrow: row == shown.count - 1)
+      if let pixel {
+        // The receptive field on the input plane, and the pixel on the partial map.
+        let (sx, sy) = (Double(input.width) / Double(run.input.width), Double(input.height) / Double(run.input.height))
+        let (r0, c0) = (pixel.rows.first!, pixel.columns.first!)
+        canvas.rectangle(x: Double(columnX[0]) + Double(c0) * sx, y: Double(y) + Double(r0) * sy,
+                         width: Double(pixel.columns.last! - c0 + 1) * sx, height: Double(pixel.rows.last! - r0 + 1) * sy, color: Canvas.Color(r: 255, g: 40, b: 40))
+        let (px, py) = (Double(partial.width) / Double(w), Double(partial.height) / Double(h))
+        canvas.rectangle(x: Double(columnX[2]) + Double(pixel.x) * px, y: Double(y) + Double(pixel.y) * py, width: max(px, 2), height: max(py, 2),
+                         color: Canvas.Color(r: 255, g: 40, b: 40))
+      }
+    }
+    // Sum, + bias, activation: three tiles in a row.
+    let stageY = top + rowsHeight / 2 - rowHeight / 2
+    let captions = [cpg == 1 ? "(nothing to sum: one channel)" : "sum of the \(cpg) partial maps",
+                    "+ bias \(TextTable.number(Double(conv.bias[f])))", "activation \(LayerRun.activationName(conv.activation)): the map \"\(name)\""]
+    let stageGraysAll = [stageGrays[0], stageGrays[1], mapGrays]
+    for (i, key) in ["sum", "preactivation", "map"].enumerated() {
+      let x = stageX + i * (outTile.width + gap)
+      let tile = MontageTile(index: i, name: key, grays: stageGraysAll[i], width: w, height: h, layout: layoutOfMaps)
+      canvas.put(tile.grays, width: tile.width, height: tile.height, x: x, y: stageY, gray: true)
+      layout.tiles[key] = (x, stageY, tile.width, tile.height)
+      canvas.text(captions[i], x: Double(x), y: Double(stageY + tile.height + 14), size: 10, color: .black, maximumWidth: Double(outTile.width + gap - 6))
+      if i < 2 {
+        canvas.line(from: Double(x + tile.width + 4), Double(stageY + tile.height / 2), to: Double(x + tile.width + gap - 4), Double(stageY + tile.height / 2),
+                    color: .gray(90), arrow: true)
+      }
+    }
+    if let pixel {
+      canvas.text("at (\(pixel.x), \(pixel.y)): sum \(TextTable.number(pixel.sum)) + bias \(TextTable.number(Double(pixel.bias))) = \(TextTable.number(Double(pixel.preActivation))); "
+                  + "\(pixel.activation) -> \(TextTable.number(Double(pixel.value))), gray \(pixel.gray) of \(pixel.mapping.maximumGray)",
+                  x: Double(margin), y: Double(height - 24), size: 11, color: Canvas.Color(r: 180, g: 20, b: 20))
+    }
+    return (canvas, layout)
+  }
+}

@@ -1,0 +1,131 @@
+import Basics
+import Foundation
+import MapWriting
+import Normalization
+
+/// How a montage is laid out, as torchvision's `make_grid`: `nrow` tiles per row (nil: a near-square grid),
+/// `padding` pixels around every tile in `padValue` gray, tiles no larger than `tileSize` on their longest
+/// side (larger maps are scaled down by area averaging). Under each row of tiles, a band for their labels.
+public struct MontageLayout: Sendable, Equatable {
+  public var nrow: Int?
+  public var padding = 2
+  public var padValue: UInt8 = 0
+  public var tileSize = 256
+
+  public init(nrow: Int? = nil, padding: Int = 2, padValue: UInt8 = 0, tileSize: Int = 256) {
+    self.nrow = nrow
+    self.padding = padding
+    self.padValue = padValue
+    self.tileSize = tileSize
+  }
+
+  /// The height of the band under each row of tiles, for a line of text.
+  public static let labelBand = 16
+
+  /// The size a map of `width` x `height` is drawn at.
+  public func tile(width: Int, height: Int) -> (width: Int, height: Int) {
+    let longest = max(width, height)
+    guard longest > tileSize else { return (width, height) }
+    let factor = Double(tileSize) / Double(longest)
+    return (max(1, Int((Double(width) * factor).rounded())), max(1, Int((Double(height) * factor).rounded())))
+  }
+
+  /// Tiles per row and rows, for `count` tiles.
+  public func grid(_ count: Int) -> (columns: Int, rows: Int) {
+    let columns = max(1, min(nrow ?? Int(Double(count).squareRoot().rounded(.up)), count))
+    return (columns, (count + columns - 1) / columns)
+  }
+
+  /// The montage's size: `rows * (H + band + P) + P` by `columns * (W + P) + P`.
+  public func size(count: Int, tile: (width: Int, height: Int)) -> (width: Int, height: Int) {
+    let (columns, rows) = grid(count)
+    return (columns * (tile.width + padding) + padding, rows * (tile.height + Self.labelBand + padding) + padding)
+  }
+
+  /// Where tile `i` goes (its top-left corner).
+  public func origin(_ i: Int, count: Int, tile: (width: Int, height: Int)) -> (x: Int, y: Int) {
+    let columns = grid(count).columns
+    return (i % columns * (tile.width + padding) + padding, i / columns * (tile.height + Self.labelBand + padding) + padding)
+  }
+}
+
+/// One map as a montage tile: its label and its 8-bit gray levels at the tile's size.
+public struct MontageTile: Sendable {
+  public var index: Int
+  public var name: String
+  public var width: Int
+  public var height: Int
+  public var grays: [UInt8]
+
+  /// A tile from gray levels at the map's size, scaled down to `layout`'s tile size.
+  public init(index: Int, name: String, grays: [UInt8], width: Int, height: Int, layout: MontageLayout) {
+    let size = layout.tile(width: width, height: height)
+    self.index = index
+    self.name = name
+    self.width = size.width
+    self.height = size.height
+    self.grays = AreaResampling.scale(grays, width: width, height: height, to: size.width, size.height)
+  }
+}
+
+public enum Montage {
+  /// Every tile in order in a grid, labelled `INDEX NAME`, written to `path` as an RGB PNG.
+  public static func write(_ tiles: [MontageTile], layout: MontageLayout, to path: String) throws(OutputError) {
+    try draw(tiles, layout: layout).write(to: path)
+  }
+
+  static func draw(_ tiles: [MontageTile], layout: MontageLayout) -> Canvas {
+    let tile = (tiles.map(\.width).max() ?? 1, tiles.map(\.height).max() ?? 1)
+    let size = layout.size(count: tiles.count, tile: tile)
+    let canvas = Canvas(width: size.width, height: size.height, background: .gray(layout.padValue))
+    let ink: Canvas.Color = layout.padValue < 128 ? .white : .black
+    for (i, t) in tiles.enumerated() {
+      let (x, y) = layout.origin(i, count: tiles.count, tile: tile)
+      canvas.put(t.grays, width: t.width, height: t.height, x: x, y: y, gray: true)
+      canvas.text(label(t), x: Double(x) + Double(tile.0) / 2, y: Double(y + tile.1 + MontageLayout.labelBand - 4),
+                  size: 11, color: ink, alignment: .center, maximumWidth: Double(tile.0))
+    }
+    return canvas
+  }
+
+  /// The label under a tile: its index in the picture's maps and its filter's name.
+  static func label(_ tile: MontageTile) -> String { "\(tile.index) \(tile.name)" }
+
+  /// The 8-bit gray levels of a map of values under its mapping (a 16-bit mapping rescaled to 255 levels).
+  public static func grays(_ values: UnsafeBufferPointer<Float>, mapping: GrayMapping) -> [UInt8] {
+    var eight = mapping
+    if mapping.maximumGray != 255 {
+      eight.scale = mapping.scale * Double(mapping.maximumGray) / 255
+      eight.maximumGray = 255
+    }
+    var grays = [UInt8](repeating: 0, count: values.count)
+    grays.withUnsafeMutableBufferPointer { eight.quantize(values.baseAddress!, count: values.count, into: $0.baseAddress!) }
+    return grays
+  }
+}
+
+/// `--montage`: every map of the picture into `montage.png` beside them, in bank order.
+public final class MontageSink: MapSink, @unchecked Sendable {
+  public static let fileName = "montage.png"
+  let context: PictureContext
+  let layout: MontageLayout
+  private let lock = NSLock()
+  private var tiles: [Int: MontageTile] = [:]
+
+  public init(context: PictureContext, layout: MontageLayout) {
+    self.context = context
+    self.layout = layout
+  }
+
+  public func accept(_ map: MapEntry, values: UnsafeBufferPointer<Float>) throws(OutputError) {
+    guard map.channel == nil else { return }  // partial maps are not in the montage
+    let tile = MontageTile(index: map.index, name: map.filter, grays: Montage.grays(values, mapping: map.mapping),
+                           width: map.width, height: map.height, layout: layout)
+    lock.withLock { tiles[map.index] = tile }
+  }
+
+  public func finish(_ maps: [MapEntry]) throws(OutputError) {
+    let ordered = maps.compactMap { tiles[$0.index] }
+    try Montage.write(ordered, layout: layout, to: context.folder.path(of: Self.fileName))
+  }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Basics
+import ConvEngine
+import Figures
+import FilterBanks
+
+/// `featuremaps kernels BANK --out kernels.png`: a conv layer's kernels as a picture.
+struct Kernels: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Draw a conv layer's kernels: each filter a row, each input channel a tile, in a diverging colour map.",
+    discussion: """
+      Weights are squares coloured from blue (negative) through light gray (zero) to red (positive), one scale \
+      for the whole layer, shown with a colour bar; kernels of at most 5x5 have their numbers printed. --rgb draws \
+      each filter of a first layer on R, G and B (or B, G, R) as one colour image, its three kernels scaled \
+      together around mid gray: the classic picture of a trained first layer.
+
+      Examples:
+        featuremaps kernels edges --out edges-kernels.png
+        featuremaps kernels resnet50-conv1 --rgb --out conv1.png
+      """)
+
+  @Argument(help: ArgumentHelp("A bank file (JSON) or the name of a built-in bank.", valueName: "bank"))
+  var bank: String
+
+  @Option(help: ArgumentHelp("The picture to write (PNG).", valueName: "file"))
+  var out: String
+
+  @Option(help: ArgumentHelp("The conv layer, from 1.", valueName: "n"))
+  var layer: Int = 1
+
+  @Flag(help: "Each filter as one colour image of its R, G and B kernels (a first layer on R, G, B only).")
+  var rgb = false
+
+  func run() throws {
+    let loaded = try CommandSupport.loadBank(bank)
+    let convs = loaded.bank.convLayerIndices
+    guard (1...convs.count).contains(layer), case .conv(let conv) = loaded.bank.layers[convs[layer - 1]].layer else {
+      FileHandleOutput.standardError("featuremaps: --layer \(layer): the bank \(loaded.bank.name) has \(convs.count) conv layer\(convs.count == 1 ? "" : "s")")
+      throw ExitCode(2)
+    }
+    let index = convs[layer - 1]
+    let channels = index == 0 ? loaded.bank.input.channels : loaded.bank.layers[index - 1].outputNames
+    let filters = loaded.bank.layers[index].outputNames
+    let title = "\(loaded.bank.name), layer \(layer): \(conv.filterCount) filters of \(conv.kernel.y)x\(conv.kernel.x)x\(conv.channelsPerGroup)"
+    var order: (r: Int, g: Int, b: Int)?
+    if rgb {
+      guard index == 0, conv.groups == 1, let rgbOrder = KernelPicture.rgbOrder(channels) else {
+        FileHandleOutput.standardError("featuremaps: --rgb draws a first layer on R, G and B; layer \(layer) of \(loaded.bank.name) reads \(channels.joined(separator: ", "))")
+        throw ExitCode(2)
+      }
+      order = rgbOrder
+    }
+    do throws(OutputError) {
+      if let order {
+        try KernelPicture.rgb(conv, filters: filters, order: order, title: title, to: out)
+      } else {
+        _ = try KernelPicture.diverging(conv, filters: filters, channels: channels, title: title, to: out)
+      }
+    } catch {
+      FileHandleOutput.standardError("featuremaps: \(error)")
+      throw ExitCode(1)
+    }
+  }
+}

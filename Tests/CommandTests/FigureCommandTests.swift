@@ -1,0 +1,146 @@
+import ConvEngine
+import FilterBanks
+import Foundation
+import ImageCodecs
+import InputPreparation
+import MapWriting
+import Teaching
+import TestSupport
+import XCTest
+
+@testable import Figures
+
+/// Montages and decomposition figures through the built binary, against the maps the main command writes.
+final class FigureCommandTests: TemporaryFolderTestCase {
+  let photo = Project.path("SampleImages/chelsea.png")
+
+  /// A decoded PNG's 8-bit samples: (x, y) of channel c.
+  struct Pixels {
+    let picture: Picture
+    init(_ path: String) throws { picture = try PictureDecoder().decode(path: path) }
+    func sample(_ x: Int, _ y: Int, channel c: Int = 0) -> Int {
+      Int((picture.samples[(c * picture.height + y) * picture.width + x] * 255).rounded())
+    }
+    /// The gray of a pixel that must be gray (R = G = B in an RGB picture).
+    func gray(_ x: Int, _ y: Int) -> Int? {
+      let r = sample(x, y)
+      guard picture.channelCount == 1 || (sample(x, y, channel: 1) == r && sample(x, y, channel: 2) == r) else { return nil }
+      return r
+    }
+  }
+
+  func manifestMaps(_ relative: String) throws -> [[String: Any]] {
+    try XCTUnwrap(try json(relative)["maps"] as? [[String: Any]])
+  }
+
+  /// --montage: make_grid's size, each tile pixel for pixel the map's PNG (tiles large enough not to be
+  /// scaled), in bank order, the padding in --pad-value; `featuremaps montage` on the folder draws the same.
+  func testMontageTilesAreTheMapsInBankOrderInMakeGridsLayout() throws {
+    let result = try runFeaturemaps([photo, "--bank", "edges", "--out", path("out"), "--montage", "--nrow", "2", "--padding", "3",
+                                     "--pad-value", "40", "--tile-size", "1000", "-q"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let maps = try manifestMaps("out/chelsea/manifest.json")
+    XCTAssertEqual(maps.map { $0["filter"] as! String }, ["sobel-x", "sobel-y", "laplacian", "red-edge-x", "luma-edge-x"])
+    let (w, h, p, band) = (451, 300, 3, MontageLayout.labelBand)
+    let montage = try Pixels(path("out/chelsea/montage.png"))
+    XCTAssertEqual(montage.picture.width, 2 * (w + p) + p)
+    XCTAssertEqual(montage.picture.height, 3 * (h + band + p) + p)
+    for (i, map) in maps.enumerated() {
+      let tile = try Pixels(path("out/chelsea/" + (map["file"] as! String)))
+      let (x0, y0) = (i % 2 * (w + p) + p, i / 2 * (h + band + p) + p)
+      var differing = 0
+      for y in 0..<h {
+        for x in 0..<w where montage.gray(x0 + x, y0 + y) != tile.sample(x, y) { differing += 1 }
+      }
+      XCTAssertEqual(differing, 0, "tile \(i) \(map["filter"]!)")
+      XCTAssertEqual(montage.gray(x0 - 1, y0 + h / 2), 40, "padding left of tile \(i)")
+    }
+    XCTAssertEqual(montage.gray(montage.picture.width - 1, montage.picture.height - 1), 40)
+
+    // The same layout from the folder afterwards: the same picture.
+    let before = try Data(contentsOf: URL(fileURLWithPath: path("out/chelsea/montage.png")))
+    try FileManager.default.removeItem(atPath: path("out/chelsea/montage.png"))
+    let again = try runFeaturemaps(["montage", path("out/chelsea"), "--nrow", "2", "--padding", "3", "--pad-value", "40", "--tile-size", "1000"])
+    XCTAssertEqual(again.status, 0, again.stderr)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("out/chelsea/montage.png"))), before)
+  }
+
+  /// Scaled tiles: the montage is as large as the formula says for the scaled tile size.
+  func testMontageOfScaledTilesHasTheScaledSize() throws {
+    let result = try runFeaturemaps([photo, "--bank", "resnet50-conv1", "--out", path("out"), "--montage", "--tile-size", "64", "-q"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let montage = try PictureDecoder().decode(path: path("out/chelsea/montage.png"))
+    // 64 maps of 226x150 at most 64 pixels: 64x42 tiles, 8 by 8, padding 2.
+    XCTAssertEqual(montage.width, 8 * (64 + 2) + 2)
+    XCTAssertEqual(montage.height, 8 * (42 + MontageLayout.labelBand + 2) + 2)
+  }
+
+  /// Without --montage nothing else is written.
+  func testWithoutMontageNoMontageIsWritten() throws {
+    XCTAssertEqual(try runFeaturemaps([photo, "--bank", "edges", "--out", path("out"), "-q"]).status, 0)
+    XCTAssertFalse(files("out/chelsea").contains("montage.png"))
+  }
+
+  /// The decomposition figure's partial maps and map are the PNGs the main command writes with --partials,
+  /// pixel for pixel; its sum tile is the sum of the partials (with no bias and no activation, the map).
+  func testDecompositionFigureShowsTheMainCommandsPartialMapsAndMap() throws {
+    for (bank, filter) in [("edges", 0), ("edges", 4), ("two-layer", 1)] {
+      let out = "out-\(bank)"
+      let result = try runFeaturemaps([photo, "--bank", bank, "--out", path(out), "--partials", "-q"])
+      XCTAssertEqual(result.status, 0, result.stderr)
+      let figure = path("figure-\(bank)-\(filter).png")
+      let drawn = try runFeaturemaps(["explain", photo, "--bank", bank, "--filter", "\(filter)", "--figure", figure, "--tile-size", "1000"])
+      XCTAssertEqual(drawn.status, 0, drawn.stderr)
+
+      // Where the tiles are: the figure's own layout, for the same picture, bank and options.
+      let loaded = try BankCatalog.load(bank)
+      let picture = try PreparedPicture.load(path: photo, for: loaded.bank.input, decoder: PictureDecoder())
+      let run = try LayerRun(bank: loaded.bank, picture: picture.tensor, layer: nil, options: OutputOptions())
+      let layout = try Decomposition.draw(run, filter: filter, pixel: nil, options: OutputOptions(), tileSize: 1000).1
+      let pixels = try Pixels(figure)
+
+      let entry = try manifestMaps("\(out)/chelsea/manifest.json")[filter]
+      let partials = try XCTUnwrap(entry["partials"] as? [[String: Any]])
+      XCTAssertEqual(partials.count, run.conv.channelsPerGroup)
+      var expected: [(String, String)] = partials.enumerated().map { ("partial:\($0.offset)", $0.element["file"] as! String) }
+      expected.append(("map", entry["file"] as! String))
+      for (key, file) in expected {
+        let tile = try XCTUnwrap(layout.tiles[key], key)
+        let written = try Pixels(path("\(out)/chelsea/\(file)"))
+        XCTAssertEqual(tile.width, written.picture.width)
+        var differing = 0
+        for y in 0..<tile.height {
+          for x in 0..<tile.width where pixels.gray(tile.x + x, tile.y + y) != written.sample(x, y) { differing += 1 }
+        }
+        XCTAssertEqual(differing, 0, "\(bank) filter \(filter): \(key) against \(file)")
+      }
+      // The sum tile: with a bias of 0 and no activation (edges), the map itself, up to the rounding of a
+      // sum taken in another order (at most one gray level, rarely).
+      if bank == "edges" {
+        let sum = try XCTUnwrap(layout.tiles["sum"])
+        let map = try Pixels(path("\(out)/chelsea/\(entry["file"] as! String)"))
+        var off = 0
+        for y in 0..<sum.height {
+          for x in 0..<sum.width {
+            let d = abs(try XCTUnwrap(pixels.gray(sum.x + x, sum.y + y)) - map.sample(x, y))
+            XCTAssertLessThanOrEqual(d, 1)
+            if d != 0 { off += 1 }
+          }
+        }
+        XCTAssertLessThan(off, sum.width * sum.height / 1000, "\(bank) filter \(filter): sum tile")
+      }
+    }
+  }
+
+  /// A depthwise layer: one input plane per map, and the figure says nothing is summed.
+  func testDecompositionOfADepthwiseFilterHasOneRow() throws {
+    let loaded = try BankCatalog.load("mobilenet-v2-block1")
+    let picture = try PreparedPicture.load(path: photo, for: loaded.bank.input, decoder: PictureDecoder())
+    let run = try LayerRun(bank: loaded.bank, picture: picture.tensor, layer: 2, options: OutputOptions())
+    XCTAssertEqual(run.conv.channelsPerGroup, 1)
+    let layout = try Decomposition.draw(run, filter: 3, pixel: nil, options: OutputOptions(), tileSize: 100).1
+    XCTAssertEqual(layout.tiles.keys.filter { $0.hasPrefix("input:") }, ["input:0"])
+    let drawn = try runFeaturemaps(["explain", photo, "--bank", "mobilenet-v2-block1", "--layer", "2", "--filter", "3", "--figure", path("dw.png")])
+    XCTAssertEqual(drawn.status, 0, drawn.stderr)
+  }
+}
