@@ -34,13 +34,33 @@ public struct AtomicFile: Sendable {
     TemporaryFiles.shared.unregister(temporaryPath)
   }
 
-  /// Writes `bytes` atomically to `path`.
+  /// Writes `bytes` atomically to `path`; a failure says why in the system's words ("no space left on
+  /// device").
   public static func write(_ bytes: [UInt8], to path: String) throws(OutputError) {
     let file = AtomicFile(finalPath: path)
-    let written = FileManager.default.createFile(atPath: file.temporaryPath, contents: Data(bytes))
-    guard written else {
+    let descriptor = open(file.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard descriptor >= 0 else {
+      let reason = OutputError.systemReason()
       file.discard()
-      throw OutputError(path: path, reason: "cannot create the file")
+      throw OutputError(path: path, reason: "cannot create the file: \(reason)")
+    }
+    var failure: Int32 = 0
+    bytes.withUnsafeBytes { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        offset += written
+      }
+    }
+    if close(descriptor) != 0 && failure == 0 { failure = errno }
+    guard failure == 0 else {
+      file.discard()
+      throw OutputError(path: path, reason: "cannot write: \(OutputError.systemReason(failure))")
     }
     try file.commit()
   }

@@ -17,6 +17,12 @@ public struct OutputError: Error, Equatable, CustomStringConvertible, Sendable {
 
   public var description: String { "\(path): \(reason)" }
 
-  /// The system's words for the last failed call (`errno`), e.g. "No space left on device".
-  public static func systemReason(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+  /// The system's words for the last failed call (`errno`), as the rest of a line: "no space left on device".
+  public static func systemReason(_ code: Int32 = errno) -> String { lowercasingFirst(String(cString: strerror(code))) }
+
+  /// "No space left on device" as "no space left on device" (a message from a library, mid-sentence).
+  public static func lowercasingFirst(_ text: String) -> String {
+    guard let first = text.first, first.isUppercase, text.dropFirst().first?.isLowercase ?? false else { return text }
+    return first.lowercased() + text.dropFirst()
+  }
 }

@@ -27,6 +27,9 @@ public struct BatchSummary: Sendable {
   public var failed: [String] = []
   public var mapsWritten = 0
   public var interrupted = false
+  /// Pictures done whose decoder warned about something that cannot have changed their maps: counted,
+  /// not printed one by one (`--log json` has each).
+  public var harmlessWarnings = 0
 }
 
 /// Runs a plan of pictures on `jobs` workers. A picture that fails is reported and the batch goes on;
@@ -83,6 +86,7 @@ public final class BatchRunner: @unchecked Sendable {
     let start = Date()
     let directory = outputRoot + "/" + picture.outputName
     if options.skipExisting && FileManager.default.fileExists(atPath: directory + "/" + ManifestSink.fileName) {
+      StagedResult.removeAbandoned(beside: directory)  // a run killed after its result was complete
       report(picture.path, status: "skipped", seconds: 0, maps: 0, error: nil)
       return
     }
@@ -91,10 +95,16 @@ public final class BatchRunner: @unchecked Sendable {
     defer { memory.release(need) }
     do throws(PictureFailure) {
       let result = try processor.process(path: picture.path, displayPath: picture.path, outputDirectory: directory)
-      if let warning = result.warning { say("featuremaps: \(picture.path): warning: \(warning)") }
+      if let warning = result.warning {
+        if result.warningIsHarmless {
+          lock.withLock { summary.harmlessWarnings += 1 }
+        } else {
+          say("featuremaps: \(picture.path): warning: \(warning)")
+        }
+      }
       if options.timings { say("featuremaps: \(picture.path): \(Self.describe(result.timings))", always: true) }
       report(picture.path, status: "done", seconds: Date().timeIntervalSince(start), maps: result.mapCount, error: nil,
-             output: directory, timings: result.timings)
+             output: directory, timings: result.timings, warning: result.warning)
     } catch {
       report(picture.path, status: "failed", seconds: Date().timeIntervalSince(start), maps: 0, error: error.reason)
     }
@@ -103,7 +113,7 @@ public final class BatchRunner: @unchecked Sendable {
   // MARK: - Reporting
 
   private func report(_ path: String, status: String, seconds: Double, maps: Int, error: String?, output: String? = nil,
-                      timings: Timings? = nil) {
+                      timings: Timings? = nil, warning: String? = nil) {
     lock.withLock {
       switch status {
       case "done":
@@ -118,7 +128,7 @@ public final class BatchRunner: @unchecked Sendable {
           ("path", .string(path)), ("status", .string(status)), ("seconds", .number((seconds * 1000).rounded() / 1000)),
           ("maps", .number(Double(maps))), ("error", error.map { .string($0) } ?? .null),
           ("output", output.map { .string($0) } ?? .null),
-          ("timings", timings.map(Self.json) ?? .null),
+          ("timings", timings.map(Self.json) ?? .null), ("warning", warning.map { .string($0) } ?? .null),
         ]).serialized(indent: nil)
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
       }

@@ -22,8 +22,9 @@ public struct InputPlan: Sendable {
 ///
 /// The output tree mirrors the input: a named file `a/b.jpg` goes to `b/`; a file `cats/tom.jpg` under a
 /// named folder `photos/` goes to `cats/tom/`. When two pictures would get the same folder, every one of
-/// them keeps its extension (`a.jpg/`, `a.png/`); if they still collide, the ones after the first in path
-/// order get `~2`, `~3`, ... The same path given twice is processed once.
+/// them keeps its extension (`a.jpg/`, `a.png/`), as does a picture beside a folder of its name
+/// (`cats.jpg/` beside `cats/tom/`), so that no result is inside another; if they still collide, the ones
+/// after the first in path order get `~2`, `~3`, ... The same path given twice is processed once.
 public struct InputPlanner {
   public var includeHidden = false
 
@@ -95,8 +96,20 @@ public struct InputPlanner {
     let stems = candidates.map { stem($0.relative) }
     var stemCounts: [String: Int] = [:]
     for s in stems { stemCounts[s.lowercased(), default: 0] += 1 }
+    // The folders other pictures' outputs go into: a picture whose stem is one of them (photos/cats.jpg
+    // beside photos/cats/) would get its result around theirs, so it keeps its extension too.
+    var folders = Set<String>()
+    for s in stems {
+      var parent = s.lowercased()
+      while let slash = parent.lastIndex(of: "/") {
+        parent = String(parent[..<slash])
+        folders.insert(parent)
+      }
+    }
     // Colliding stems keep their extension.
-    let names = candidates.indices.map { i in stemCounts[stems[i].lowercased()]! > 1 ? candidates[i].relative : stems[i] }
+    let names = candidates.indices.map { i in
+      stemCounts[stems[i].lowercased()]! > 1 || folders.contains(stems[i].lowercased()) ? candidates[i].relative : stems[i]
+    }
     // Still colliding (the same relative name under two inputs): number them in path order.
     let order = candidates.indices.sorted { candidates[$0].path < candidates[$1].path }
     var used: [String: Int] = [:]

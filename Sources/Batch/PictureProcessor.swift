@@ -14,6 +14,8 @@ public struct PictureResult: Sendable {
   public var height: Int
   /// A decoder warning worth passing on (the picture was still processed).
   public var warning: String?
+  /// The warning cannot have changed the maps (see `Picture.warningIsHarmless`).
+  public var warningIsHarmless = false
   public var timings: Timings
 }
 
@@ -54,7 +56,11 @@ public struct PictureProcessor: Sendable {
     func output<T>(_ body: () throws(OutputError) -> T) throws(PictureFailure) -> T {
       try PictureFailure.catching(displayPath, as: PictureFailure.Cause.output, body)
     }
-    let folder = try output { () throws(OutputError) in try OutputFolder.prepare(outputDirectory) }
+    // The new result is built beside the earlier one and moved in when complete (see StagedResult).
+    let staged = try output { () throws(OutputError) in try StagedResult.begin(outputDirectory) }
+    var published = false
+    defer { if !published { staged.abandon() } }
+    let folder = staged.staging
     let context = PictureContext(displayPath: displayPath, picture: picture, bank: bank, options: options.output, folder: folder)
     let sinks = [options.output.format.makeSink(context)] + options.extraSinks.map { $0(context) }
 
@@ -106,13 +112,15 @@ public struct PictureProcessor: Sendable {
       }
       timings.layers.append(work)
     }
-    folder.removeStaleMaps(keeping: Set(entries.flatMap { [$0.file] + $0.partials.map(\.file) }))
     try output { () throws(OutputError) in
       for sink in sinks + [ManifestSink(context: context)] { try sink.finish(entries) }
+      try staged.publish()
     }
+    published = true
     timings.totalSeconds = Self.seconds(since: started)
     return PictureResult(outputDirectory: outputDirectory, mapCount: entries.count, width: picture.width,
-                         height: picture.height, warning: picture.warning, timings: timings)
+                         height: picture.height, warning: picture.warning, warningIsHarmless: picture.warningIsHarmless,
+                         timings: timings)
   }
 
   /// About how much memory processing the picture at `path` takes at its peak, from its header: the

@@ -1,4 +1,5 @@
 // PNG decoding and grayscale PNG encoding through libpng, with every setjmp inside this file.
+#include <errno.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ typedef struct {
   char *message;  // FM_MESSAGE_SIZE bytes
   char *warning;  // FM_MESSAGE_SIZE bytes, or NULL to ignore warnings
   uint32_t *warning_count;
+  FILE *file;  // writing: where the bytes go
 } fm_png_context;
 
 static void fm_png_error(png_structp png, png_const_charp text) {
@@ -143,6 +145,23 @@ fm_status fm_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, f
 
 // MARK: - Writing
 
+// libpng's own write function says only "Write Error"; this one says why ("No space left on device").
+static void fm_png_write_file(png_structp png, png_bytep data, png_size_t length) {
+  fm_png_context *context = (fm_png_context *)png_get_io_ptr(png);
+  if (fwrite(data, 1, length, context->file) != length) {
+    snprintf(context->message, FM_MESSAGE_SIZE, "%s", strerror(errno));
+    longjmp(context->escape, 1);
+  }
+}
+
+static void fm_png_flush_file(png_structp png) {
+  fm_png_context *context = (fm_png_context *)png_get_io_ptr(png);
+  if (fflush(context->file) != 0) {
+    snprintf(context->message, FM_MESSAGE_SIZE, "%s", strerror(errno));
+    longjmp(context->escape, 1);
+  }
+}
+
 // The image data is filtered here and compressed with libdeflate (about twice as fast as zlib at its
 // fastest level, and smaller); libpng writes the signature and every chunk around it.
 #define FM_IDAT_PIECE (64u * 1024u * 1024u)
@@ -204,7 +223,7 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
     snprintf(message, FM_MESSAGE_SIZE, "cannot create the file");
     return FM_ERR_IO;
   }
-  fm_png_context context = {.message = message};
+  fm_png_context context = {.message = message, .file = file};
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &context, fm_png_error, fm_png_warning);
   png_infop info = png == NULL ? NULL : png_create_info_struct(png);
   png_text *volatile texts = NULL;
@@ -222,7 +241,7 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
     free(texts);
     return FM_ERR_IO;
   }
-  png_init_io(png, file);
+  png_set_write_fn(png, &context, fm_png_write_file, fm_png_flush_file);
   png_set_IHDR(png, info, width, height, bit_depth, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   if (text_count > 0) {
@@ -244,10 +263,15 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
   png_destroy_write_struct(&png, &info);
   free(compressed);
   free(texts);
+  // The last bytes reach the disk (or fail to) here.
   int failed = fflush(file) != 0 || ferror(file);
-  failed |= fclose(file) != 0;
+  int saved = errno;
+  if (fclose(file) != 0 && !failed) {
+    failed = 1;
+    saved = errno;
+  }
   if (failed) {
-    snprintf(message, FM_MESSAGE_SIZE, "write failed (disk full?)");
+    snprintf(message, FM_MESSAGE_SIZE, "%s", strerror(saved));
     return FM_ERR_IO;
   }
   return FM_OK;

@@ -64,7 +64,8 @@ public enum GrayPNG {
     }
     guard status == FM_OK else {
       file.discard()
-      throw OutputError(path: path, reason: "cannot write: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+      let words = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      throw OutputError(path: path, reason: "cannot write: \(OutputError.lowercasingFirst(words))")
     }
     try file.commit()
   }

@@ -14,6 +14,9 @@ public struct Picture: Sendable {
   public var appliedOrientation: Int
   /// A non-fatal problem the decoder reported, e.g. extraneous bytes before a JPEG marker.
   public var warning: String?
+  /// The warning is about a PNG chunk the samples do not depend on (an ICC profile libpng calls "known
+  /// incorrect", a bad gAMA...): the maps are what they would be without it.
+  public var warningIsHarmless = false
 
   public init(width: Int, height: Int, channelCount: Int, samples: [Float], format: PictureFormat,
               bitDepth: Int, appliedOrientation: Int = 1, warning: String? = nil) {
@@ -41,6 +44,7 @@ public struct PictureInfo: Sendable, Equatable {
   public var bitDepth: Int
   public var appliedOrientation: Int
   public var warning: String?
+  public var warningIsHarmless: Bool
 
   public init(_ picture: Picture) {
     width = picture.width
@@ -50,5 +54,6 @@ public struct PictureInfo: Sendable, Equatable {
     bitDepth = picture.bitDepth
     appliedOrientation = picture.appliedOrientation
     warning = picture.warning
+    warningIsHarmless = picture.warningIsHarmless
   }
 }

@@ -55,6 +55,7 @@ public struct PictureDecoder: Sendable {
     if !warning.isEmpty {
       let more = decoded.warning_count > 1 ? " (and \(decoded.warning_count - 1) more warnings)" : ""
       picture.warning = warning + more
+      picture.warningIsHarmless = format == .png && Self.isAboutAncillaryChunk(warning)
     }
     if appliesOrientation, format == .jpeg, decoded.exif != nil {
       let exif = Array(UnsafeBufferPointer(start: decoded.exif, count: decoded.exif_size))
@@ -154,5 +155,14 @@ extension PictureDecoder {
     }
     return Picture(width: width, height: height, channelCount: channels, samples: samples, format: format,
                    bitDepth: Int(decoded.bit_depth))
+  }
+
+  /// libpng warnings name the chunk they are about ("iCCP: known incorrect sRGB profile"). Ancillary
+  /// chunks other than tRNS (which featuremaps drops with alpha anyway) do not change the stored samples
+  /// that the maps are computed from.
+  static func isAboutAncillaryChunk(_ warning: String) -> Bool {
+    let chunk = warning.prefix { $0 != ":" }
+    return ["iCCP", "sRGB", "cHRM", "gAMA", "sBIT", "bKGD", "hIST", "pHYs", "sPLT", "tIME", "tEXt", "zTXt", "iTXt", "eXIf", "oFFs",
+            "pCAL", "sCAL", "tRNS"].contains(String(chunk))
   }
 }

@@ -31,17 +31,28 @@ public struct OutputFolder: Sendable {
     }
   }
 
-  /// Removes the maps of an earlier run (files with the extension of any map format) that are not in
-  /// `keeping`, relative paths.
+  /// Removes the files of an earlier result that are not in `keeping` (relative paths): only what
+  /// featuremaps writes into a picture's folder (`NN-name.EXT`, `montage.png`, `layerN/NN-name.EXT`,
+  /// `NN-name.partials/CC-name.EXT` for any map format's extension), never another picture's result in a
+  /// folder inside this one, nor any other file.
   public func removeStaleMaps(keeping: Set<String>) {
     let extensions = Set(MapFormat.registered.map { "." + $0.fileExtension })
-    guard let enumerator = FileManager.default.enumerator(atPath: path) else { return }
-    var partialFolders: [String] = []
-    for case let relative as String in enumerator {
-      let isMap = extensions.contains { relative.hasSuffix($0) }
-      if isMap && !keeping.contains(relative) { unlink(path(of: relative)) }
-      if relative.hasSuffix(".partials") { partialFolders.append(relative) }
+    func isMapName(_ name: String) -> Bool {
+      extensions.contains { name.hasSuffix($0) } && name.prefix { $0 != "-" }.allSatisfy(\.isNumber) && name.contains("-")
     }
-    for folder in partialFolders { rmdir(path(of: folder)) }  // only when emptied: rmdir keeps a folder with files
+    func entries(_ relative: String) -> [String] {
+      (try? FileManager.default.contentsOfDirectory(atPath: path(of: relative))) ?? []
+    }
+    func removeStale(_ relative: String) {
+      if !keeping.contains(relative) { unlink(path(of: relative)) }
+    }
+    for name in entries("") {
+      if isMapName(name) || name == "montage.png" { removeStale(name) }
+      let isLayerFolder = name.hasPrefix("layer") && name.dropFirst(5).allSatisfy(\.isNumber) && name.count > 5
+      let isPartialsFolder = name.hasSuffix(".partials") && isMapName(String(name.dropLast(".partials".count)) + ".png")
+      guard isLayerFolder || isPartialsFolder else { continue }
+      for inner in entries(name) where isMapName(inner) { removeStale(name + "/" + inner) }
+      rmdir(path(of: name))  // only when emptied: rmdir keeps a folder with files
+    }
   }
 }

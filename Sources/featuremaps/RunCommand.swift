@@ -143,6 +143,9 @@ struct Run: ParsableCommand {
     if !quiet {
       var line = "featuremaps: \(summary.done) done (\(summary.mapsWritten) maps in \(out)), \(summary.skipped) skipped, \(summary.failed.count) failed"
       if !summary.failed.isEmpty { line += ": " + summary.failed.joined(separator: ", ") }
+      if summary.harmlessWarnings > 0 {
+        line += "; \(summary.harmlessWarnings) with a harmless decoder warning (an ICC profile or another chunk the maps do not use; --log json lists them)"
+      }
       if summary.interrupted { line += "; interrupted: rerun with --skip-existing to finish" }
       FileHandleOutput.standardError(line)
     }
