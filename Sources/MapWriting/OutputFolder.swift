@@ -24,11 +24,7 @@ public struct OutputFolder: Sendable {
 
   /// Creates a folder inside this one (`layer2/`), or this one itself for "".
   public func makeSubfolder(_ relative: String) throws(OutputError) {
-    do {
-      try FileManager.default.createDirectory(atPath: path(of: relative), withIntermediateDirectories: true)
-    } catch {
-      throw OutputError(path: path(of: relative), reason: "cannot create the output folder")
-    }
+    try Folders.create(path(of: relative))
   }
 
   /// Removes the files of an earlier result that are not in `keeping` (relative paths): only what

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import Batch
 import Figures
 import FilterBanks
@@ -106,10 +107,10 @@ struct Run: ParsableCommand {
     var plan = InputPlanner(includeHidden: hidden).plan(inputs)
     if let shard = shard.flatMap(Shard.init(argument:)) { plan.pictures = plan.pictures.filter(shard.contains) }
 
-    do {
-      try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    do throws(OutputError) {
+      try Folders.create(out)
     } catch {
-      FileHandleOutput.standardError("featuremaps: \(out): cannot create the output folder")
+      FileHandleOutput.standardError("featuremaps: \(error)")
       throw ExitCode(1)
     }
 

@@ -27,6 +27,24 @@ final class HostileFileTests: XCTestCase {
                    "holds a whole pickled model ('torch.nn.modules.container.Sequential'), not its weights; save them with torch.save(model.state_dict(), PATH) and import that file")
   }
 
+  /// A tensor of more than 8 dimensions (here an .npy of shape (1, 1, ..., 1), 9 of them).
+  func testTensorsOfMoreThanEightDimensionsAreRefused() throws {
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 1, 1, 1, 1, 1, 1, 1), }"
+    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+    header += "\n"
+    let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + [0, 0, 0, 0]
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("rank9-\(UUID().uuidString).npy")
+    try Data(bytes).write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    do throws(WeightsError) {
+      let reader = try WeightsFile.open(file.path)
+      _ = try reader.read(reader.tensors[0].name)
+      XCTFail("accepted")
+    } catch {
+      XCTAssertTrue(error.reason.hasSuffix("has 9 dimensions, over the limit of 8"), error.reason)
+    }
+  }
+
   func testHeadersThatClaimMoreThanTheFileHolds() {
     XCTAssertEqual(refusal("lying-shape.npy", tensor: "lying-shape"),
                    "tensor 'lying-shape' has 10000000000 elements, over the limit of 16777216 for weights")
