@@ -75,15 +75,15 @@ public struct PictureDecoder: Sendable {
   // MARK: - Helpers
 
   static func readFile(_ path: String) throws(DecodeError) -> [UInt8] {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw .io(path: path, reason: "no such file")
+    do throws(FileBytes.Failure) {
+      return try FileBytes.read(path)
+    } catch {
+      switch error {
+      case .missing: throw .io(path: path, reason: "no such file")
+      case .folder: throw .io(path: path, reason: "is a directory, not a picture")
+      case .unreadable(let reason): throw .io(path: path, reason: "cannot be read: \(reason)")
+      }
     }
-    if isDirectory.boolValue { throw .io(path: path, reason: "is a directory, not a picture") }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw .io(path: path, reason: "cannot be read (permission denied?)")
-    }
-    return [UInt8](data)
   }
 
   /// The text of a fixed-size, NUL-terminated C char array that Swift imports as a tuple.
