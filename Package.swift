@@ -7,6 +7,7 @@ import PackageDescription
 //   Report             the HTML page for a class (`featuremaps report`)
 //   Figures            montages, kernel pictures, decomposition figures (drawn with Cairo)
 //   Teaching           explain one output pixel, summaries, the matrix view
+//   Learning           a bank learned from pictures: patches, whitening, spherical k-means
 //   Batch              pictures in, scheduled on the cores: planning, one picture end to end, progress, log
 //   MapWriting         maps out: sinks (PNG 8/16, .npy, manifest) fed by the streaming last layer
 //   Normalization      statistics and value -> gray mappings
@@ -67,6 +68,10 @@ let package = Package(
       dependencies: ["Basics", "ConvEngine", "FilterBanks", "ImageCodecs", "InputPreparation", "MapWriting", "Teaching", "Figures"],
       exclude: ["README.md"]),
     .target(
+      name: "Learning",
+      dependencies: ["Basics", "ConvEngine", "FilterBanks", "ImageCodecs", "InputPreparation", "MapWriting", "WeightsFiles"],
+      exclude: ["README.md"]),
+    .target(
       name: "Batch",
       dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "Normalization", "MapWriting"],
       exclude: ["README.md"]),
@@ -74,7 +79,7 @@ let package = Package(
       name: "featuremaps",
       dependencies: [
         "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "MapWriting", "Batch", "WeightsFiles", "Teaching",
-        "InputPreparation", "Figures", "Report", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "InputPreparation", "Figures", "Report", "Learning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       exclude: ["README.md"]),
 
@@ -93,6 +98,7 @@ let package = Package(
       name: "TeachingTests", dependencies: ["Teaching", "FilterBanks", "ConvEngine", "MapWriting", "TestSupport"], exclude: ["Files"]),
     .testTarget(name: "NormalizationTests", dependencies: ["Normalization", "TestSupport"]),
     .testTarget(name: "FiguresTests", dependencies: ["Figures", "ConvEngine", "TestSupport"]),
+    .testTarget(name: "LearningTests", dependencies: ["Learning", "ConvEngine", "FilterBanks", "ImageCodecs", "Basics", "TestSupport"]),
     .testTarget(
       name: "PipelineTests",
       dependencies: [

@@ -41,4 +41,5 @@ final class HelpTests: XCTestCase {
   func testMontageHelp() throws { try assertHelp(["montage", "--help"], matches: "montage-help.txt") }
   func testKernelsHelp() throws { try assertHelp(["kernels", "--help"], matches: "kernels-help.txt") }
   func testReportHelp() throws { try assertHelp(["report", "--help"], matches: "report-help.txt") }
+  func testLearnHelp() throws { try assertHelp(["learn", "--help"], matches: "learn-help.txt") }
 }
