@@ -21,6 +21,11 @@ cp "$work/maps/rocket/montage.png" "$docs/montage-edges.png"
 "$bin" kernels edges --out "$docs/kernels-edges.png"
 "$bin" kernels resnet50-conv1 --rgb --out "$docs/kernels-resnet50-conv1.png"
 
+# The bank learned from the sample photos: its kernels, and its maps of the rocket.
+"$bin" kernels learned-samples --rgb --out "$docs/kernels-learned-samples.png"
+"$bin" SampleImages/rocket.jpg --bank learned-samples --out "$work/learned" --montage --tile-size 120 --nrow 8 -q
+cp "$work/learned/rocket/montage.png" "$docs/montage-learned-samples.png"
+
 # Where one map comes from: R, G and B each correlated with its own kernel, summed, plus the bias.
 "$bin" explain SampleImages/chelsea.png --bank color-opponent --filter red-green --at 300,150 \
   --figure "$docs/decomposition-red-green.png" --tile-size 160 >/dev/null

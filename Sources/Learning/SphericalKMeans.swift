@@ -40,24 +40,41 @@ public struct SphericalKMeans: Sendable {
   public mutating func iterate(_ patches: Patches, threads: Int) {
     let (n, d) = (count, dimension)
     let current = centroids
+    // The centroids transposed (D x N): a patch's N dot products are then built a row at a time, with
+    // the N accumulators side by side (vector registers), each summing over k in order.
+    var transposed = [Double](repeating: 0, count: d * n)
+    for j in 0..<n { for k in 0..<d { transposed[k * n + j] = current[j * d + k] } }
     var partials = [(sums: [Double], sizes: [Int])](repeating: ([], []), count: Patches.pieces)
+    let ranges = (0..<Patches.pieces).map { patches.pieceRange($0) }
     partials.withUnsafeMutableBufferPointer { slots in
       let shared = UnsafeMutableSendableBuffer(slots)
       Parallel.forEach(Patches.pieces, threads: threads) { piece in
         var sums = [Double](repeating: 0, count: n * d)
         var sizes = [Int](repeating: 0, count: n)
         var x = [Double](repeating: 0, count: d)
+        var dots = [Double](repeating: 0, count: n)
         patches.values.withUnsafeBufferPointer { values in
-          for i in patches.pieceRange(piece) {
-            for k in 0..<d { x[k] = Double(values[i * d + k]) }
-            var (best, bestDot) = (0, 0.0)
-            for j in 0..<n {
-              var dot = 0.0
-              for k in 0..<d { dot += current[j * d + k] * x[k] }
-              if abs(dot) > abs(bestDot) || j == 0 { (best, bestDot) = (j, dot) }
+          transposed.withUnsafeBufferPointer { ct in
+            sums.withUnsafeMutableBufferPointer { sums in
+              x.withUnsafeMutableBufferPointer { x in
+                dots.withUnsafeMutableBufferPointer { dots in
+                  for i in ranges[piece] {
+                    for k in 0..<d { x[k] = Double(values[i * d + k]) }
+                    for j in 0..<n { dots[j] = 0 }
+                    for k in 0..<d {
+                      let xk = x[k]
+                      let row = ct.baseAddress! + k * n
+                      for j in 0..<n { dots[j] += row[j] * xk }
+                    }
+                    var (best, bestDot) = (0, dots[0])
+                    for j in 1..<max(1, n) where abs(dots[j]) > abs(bestDot) { (best, bestDot) = (j, dots[j]) }
+                    sizes[best] += 1
+                    let target = sums.baseAddress! + best * d
+                    for k in 0..<d { target[k] += bestDot * x[k] }
+                  }
+                }
+              }
             }
-            sizes[best] += 1
-            for k in 0..<d { sums[best * d + k] += bestDot * x[k] }
           }
         }
         shared.buffer[piece] = (sums, sizes)

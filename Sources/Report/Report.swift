@@ -44,7 +44,7 @@ public enum Report {
       throw ReportError("\(path): \(error.reason)")
     }
     let picturePath = folder.path(of: "images/picture.png")
-    try output { () throws(OutputError) in try ScaledPicture.write(decoded, longestSide: options.longestSide, to: picturePath) }
+    _ = try output { () throws(OutputError) in try ScaledPicture.write(decoded, longestSide: options.longestSide, to: picturePath) }
     images.append("images/picture.png")
     let picture: PreparedPicture
     do {

@@ -67,6 +67,12 @@ struct Learn: ParsableCommand {
   @Option(help: ArgumentHelp("The bank's name (default: the output file's name).", valueName: "name"))
   var name: String?
 
+  @Option(help: ArgumentHelp("The bank's description (default: what was learned from what).", valueName: "text"))
+  var description: String?
+
+  @Option(help: ArgumentHelp("A further member of the bank's \"source\", e.g. license=CC0-1.0 (repeatable).", valueName: "key=value"))
+  var source: [String] = []
+
   @Option(help: ArgumentHelp("Threads (default: the number of cores); the bank is the same for any.", valueName: "n"))
   var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -104,6 +110,12 @@ struct Learn: ParsableCommand {
   static let maximumWhitenedDimension = 512
   /// Patches are held as floats: 2 GiB of them at most.
   static let maximumPatchValues = 1 << 29
+
+  /// `argument` as a POSIX shell reads it back: in single quotes unless it is plain.
+  static func shellQuoted(_ argument: String) -> String {
+    let plain = !argument.isEmpty && argument.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_./=,:+@%".unicodeScalars.contains($0)) }
+    return plain ? argument : "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+  }
 
   /// The arguments that decide the bank, as recorded in its source: not --jobs (the bank is the same for
   /// any) nor --save-patches.
@@ -182,18 +194,19 @@ struct Learn: ParsableCommand {
     let shape = "\(filters) filters of \(size)x\(size)x\(options.input.channels.count)"
     let inputs = patchesFrom.map { ["patches from " + ($0 as NSString).lastPathComponent] }
       ?? pictures.map { ($0 as NSString).standardizingPath }.map { URL(fileURLWithPath: $0).lastPathComponent }
-    let command = (["featuremaps", "learn"] + Self.bankArguments(Array(CommandLine.arguments.dropFirst(2)))).joined(separator: " ")
-    let source = FilterBank.Source(members: [
+    let command = (["featuremaps", "learn"] + Self.bankArguments(Array(CommandLine.arguments.dropFirst(2))).map(Self.shellQuoted))
+      .joined(separator: " ")
+    let bankSource = FilterBank.Source(members: [
       ("kind", .string("learned")),
       ("details", .string("spherical k-means (Coates and Ng 2012) on \(whiten == "zca" ? "ZCA-whitened" : "centred"), contrast-normalised \(size)x\(size) patches; made by featuremaps learn")),
       ("command", .string(command)), ("seed", .number(Double(seed))),
       ("pictures", .number(Double(pictureCount))), ("patches", .number(Double(sampled.count))),
       ("input", .string(inputs.joined(separator: ", "))),
-    ])
+    ] + source.map(Options.member))
     let bank = learner.learn(
       from: sampled, name: bankName,
-      description: "\(shape) learned from \(inputs.joined(separator: ", ")) by spherical k-means on whitened patches (featuremaps learn).",
-      source: source)
+      description: description ?? "\(shape) learned from \(inputs.joined(separator: ", ")) by spherical k-means on whitened patches (featuremaps learn).",
+      source: bankSource)
     progress.clear()
     do throws(OutputError) {
       try AtomicFile.write(Array(bank.text().utf8), to: out)

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import XCTest
 
@@ -87,7 +88,8 @@ func capturingStandardError(_ body: () throws -> Void) rethrows -> String {
   }
   try body()
   fflush(nil)
-  return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+  // Not String(contentsOfFile:): FoundationEssentials leaks a buffer reading an empty file.
+  return String(decoding: (try? FileBytes.read(file)) ?? [], as: UTF8.self)
 }
 
 /// CRC-32 as PNG chunks use it, to build test headers.
