@@ -23,7 +23,7 @@ cp "$work/maps/rocket/montage.png" "$docs/montage-edges.png"
 
 # The bank learned from the sample photos: its kernels, and its maps of the rocket.
 "$bin" kernels learned-samples --rgb --out "$docs/kernels-learned-samples.png"
-"$bin" SampleImages/rocket.jpg --bank learned-samples --out "$work/learned" --montage --tile-size 120 --nrow 8 -q
+"$bin" SampleImages/rocket.jpg --bank learned-samples --out "$work/learned" --montage --tile-size 120 --nrow 8 --normalize percentile:1 -q
 cp "$work/learned/rocket/montage.png" "$docs/montage-learned-samples.png"
 
 # Where one map comes from: R, G and B each correlated with its own kernel, summed, plus the bias.
