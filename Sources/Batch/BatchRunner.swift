@@ -141,7 +141,8 @@ public final class BatchRunner: @unchecked Sendable {
   static func describe(_ t: Timings) -> String {
     let layers = t.layers.enumerated().map { i, layer in
       let rate = layer.operations > 0 && layer.seconds > 0 ? String(format: " (%.1f GFLOP/s)", layer.operations / layer.seconds / 1e9) : ""
-      return String(format: "layer %d %.3f s", i + 1, layer.seconds) + rate
+      let algorithm = layer.algorithm.isEmpty ? "" : " [\(layer.algorithm)]"
+      return String(format: "layer %d %.3f s", i + 1, layer.seconds) + rate + algorithm
     }
     return String(format: "decode %.3f s, ", t.decodeSeconds) + layers.joined(separator: ", ")
       + String(format: ", encode %.3f s, total %.3f s", t.encodeSeconds, t.totalSeconds)
@@ -150,7 +151,7 @@ public final class BatchRunner: @unchecked Sendable {
   static func json(_ t: Timings) -> JSONValue {
     .object([
       ("decode_seconds", .number(t.decodeSeconds)),
-      ("layers", .array(t.layers.map { .object([("seconds", .number($0.seconds)), ("operations", .number($0.operations))]) })),
+      ("layers", .array(t.layers.map { .object([("seconds", .number($0.seconds)), ("operations", .number($0.operations)), ("algorithm", .string($0.algorithm))]) })),
       ("encode_seconds", .number(t.encodeSeconds)), ("total_seconds", .number(t.totalSeconds)),
     ])
   }

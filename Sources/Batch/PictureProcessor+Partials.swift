@@ -19,7 +19,7 @@ extension PictureProcessor {
                      fail: (ShapeError) -> PictureFailure.Cause, displayPath: String) throws(PictureFailure) -> PartialsWritten {
     let partial = conv.partialLayer
     let prepared = try PictureFailure.catching(displayPath, as: fail) { () throws(ShapeError) in
-      try PreparedConv(partial, input: input, layerIndex: layerIndex, path: engine.path)
+      try PreparedConv(partial, input: input, layerIndex: layerIndex, path: engine.path, algorithm: engine.algorithm)
     }
     var names = [String](repeating: "", count: partial.filterCount)
     var stems = [String](repeating: "", count: partial.filterCount)

@@ -33,7 +33,7 @@ public struct PictureProcessor: Sendable {
   public init(bank: LoadedBank, options: RunOptions) {
     self.bank = bank
     self.options = options
-    engine = Engine(threads: options.output.threads)
+    engine = Engine(threads: options.output.threads, algorithm: options.algorithm)
   }
 
   /// Processes the picture at `path` into `outputDirectory`, replacing an earlier result there.
@@ -73,7 +73,7 @@ public struct PictureProcessor: Sendable {
       if isLast, case .conv(let conv) = layer {
         let start = DispatchTime.now().uptimeNanoseconds
         let prepared = try PictureFailure.catching(displayPath, as: doesNotFit) { () throws(ShapeError) in
-          try PreparedConv(conv, input: current, layerIndex: index, path: engine.path)
+          try PreparedConv(conv, input: current, layerIndex: index, path: engine.path, algorithm: engine.algorithm)
         }
         // The padded copy in `prepared` is all the maps need; the partial maps read the input again.
         if !options.output.partials { current = Tensor(channels: 0, height: 0, width: 0) }
@@ -83,7 +83,7 @@ public struct PictureProcessor: Sendable {
         current = try PictureFailure.catching(displayPath, as: doesNotFit) { () throws(ShapeError) in
           try engine.apply(layer, to: current, layerIndex: index)
         }
-        timings.layers.append((Self.seconds(since: start), Self.operations(layer, output: current)))
+        timings.layers.append((Self.seconds(since: start), Self.operations(layer, output: current), engine.algorithmName(of: layer)))
         source = .tensor(current)
       }
       guard isLast || options.output.allLayers else { continue }
@@ -110,7 +110,7 @@ public struct PictureProcessor: Sendable {
         work = (work.seconds + partials.engineSeconds, work.operations + partials.engineOperations)
         timings.encodeSeconds += partials.encodeSeconds
       }
-      timings.layers.append(work)
+      timings.layers.append((work.seconds, work.operations, engine.algorithmName(of: layer)))
     }
     try output { () throws(OutputError) in
       for sink in sinks + [ManifestSink(context: context)] { try sink.finish(entries) }

@@ -1,3 +1,4 @@
+import ConvEngine
 import ImageCodecs
 import MapWriting
 
@@ -6,6 +7,8 @@ public struct RunOptions: Sendable {
   /// What is written and how (format, normalization, threads...).
   public var output = OutputOptions()
   public var decoder = PictureDecoder()
+  /// Direct convolution only, or the faster algorithms where they pay (--engine).
+  public var algorithm = Engine.Algorithm.auto
   /// Sinks besides the map format's and the manifest (a montage...), made for each picture; they finish in
   /// this order, after the format's sink and before the manifest.
   public var extraSinks: [@Sendable (PictureContext) -> any MapSink] = []

@@ -1,8 +1,9 @@
 /// Where the time of one picture went.
 public struct Timings: Sendable {
   public var decodeSeconds = 0.0
-  /// Per layer: seconds in the engine and floating-point operations done (for GFLOP/s).
-  public var layers: [(seconds: Double, operations: Double)] = []
+  /// Per layer: seconds in the engine, floating-point operations a direct convolution does (for GFLOP/s;
+  /// a faster algorithm shows as more of them per second) and the algorithm that computed it.
+  public var layers: [(seconds: Double, operations: Double, algorithm: String)] = []
   public var encodeSeconds = 0.0
   public var totalSeconds = 0.0
 }

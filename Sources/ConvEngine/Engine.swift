@@ -28,16 +28,33 @@ public struct Engine: Sendable {
     public static let best: Path = [.avx512, .avx2].first { $0.isSupported } ?? .portable
   }
 
+  /// Which algorithm computes a conv layer.
+  public enum Algorithm: String, Sendable, CaseIterable {
+    /// The direct kernels only: every multiply-add of the definition.
+    case direct
+    /// Faster algorithms where they pay (Winograd F(2x2, 3x3) for 3x3 stride-1 layers with 8 or more input
+    /// channels per filter, on AVX-512), the direct kernels elsewhere.
+    case auto
+  }
+
   /// How many threads work on one layer at most.
   public var threads: Int
   /// The SIMD kernels to use (each layer takes the row or channels-last kernels of this path; see
   /// `PreparedConv`), or the portable loop.
   public var path: Path
+  public var algorithm: Algorithm
 
-  public init(threads: Int = ProcessorCount.active, path: Path = .best) {
+  public init(threads: Int = ProcessorCount.active, path: Path = .best, algorithm: Algorithm = .auto) {
     precondition(path.isSupported, "this CPU cannot run the \(path) path")
     self.threads = max(1, threads)
     self.path = path
+    self.algorithm = algorithm
+  }
+
+  /// Which algorithm computes `layer` (empty for a layer that is not a convolution), for --timings.
+  public func algorithmName(of layer: Layer) -> String {
+    guard case .conv(let conv) = layer else { return "" }
+    return PreparedConv.method(for: conv, path: path, algorithm: algorithm).name
   }
 
   /// Every layer in order; returns each layer's output.
@@ -53,7 +70,7 @@ public struct Engine: Sendable {
 
   /// input (C, H, W), weights (F, C / groups, KH, KW), bias (F) -> output (F, OH, OW)
   public func apply(_ conv: ConvLayer, to input: Tensor, layerIndex: Int = 0) throws(ShapeError) -> Tensor {
-    let prepared = try PreparedConv(conv, input: input, layerIndex: layerIndex, path: path)
+    let prepared = try PreparedConv(conv, input: input, layerIndex: layerIndex, path: path, algorithm: algorithm)
     let g = prepared.geometry
     var output = Tensor(channels: conv.filterCount, height: g.outputHeight, width: g.outputWidth)
     output.values.withUnsafeMutableBufferPointer { out in

@@ -36,10 +36,12 @@ struct PaddingPlan: @unchecked Sendable {
   /// Floats in one padded row of every channel.
   var rowFloats: Int { paddedChannels * width }
 
-  /// `extraRight` zero columns follow the padding, for SIMD loops that read whole vectors past the last output.
-  init(_ input: Tensor, padding: Padding, mode: PaddingMode, extraRight: Int = 0, layout: Layout) {
+  /// `extraRight` zero columns follow the padding, for SIMD loops that read whole vectors past the last output;
+  /// `extraBottom` zero rows, for loops that compute two output rows at a time.
+  init(_ input: Tensor, padding: Padding, mode: PaddingMode, extraRight: Int = 0, extraBottom: Int = 0, layout: Layout) {
     self.init(input, layout: layout, fill: 0, left: padding.left,
-              rows: (0..<(input.height + padding.top + padding.bottom)).map { mode.sourceIndex($0 - padding.top, side: input.height) },
+              rows: (0..<(input.height + padding.top + padding.bottom)).map { mode.sourceIndex($0 - padding.top, side: input.height) }
+                + [Int?](repeating: nil, count: extraBottom),
               columns: (0..<(input.width + padding.left + padding.right)).map { mode.sourceIndex($0 - padding.left, side: input.width) }
                 + [Int?](repeating: nil, count: extraRight))
   }

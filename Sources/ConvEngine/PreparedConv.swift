@@ -15,6 +15,19 @@ public struct PreparedConv: @unchecked Sendable {
     /// SIMD channels-last kernels on chunks of 8 channels: vectors of filters, for many input channels
     /// (where the row kernels reread too many rows per tap) and any stride.
     case channelsLast(fm_kernel)
+    /// Winograd F(2x2, 3x3) on the channels-last layout, two output rows at a time (AVX-512): 3x3 stride-1
+    /// layers with many input channels, 2.25x fewer multiplications.
+    case winograd
+
+    /// The algorithm and kernels, as --timings says them.
+    var name: String {
+      switch self {
+      case .portable: return "direct, portable"
+      case .rows: return "direct, row kernels"
+      case .channelsLast: return "direct, channels-last kernels"
+      case .winograd: return "Winograd F(2x2,3x3)"
+      }
+    }
   }
 
   /// Filters the inner loop computes together, and where their packed weights start.
@@ -50,13 +63,14 @@ public struct PreparedConv: @unchecked Sendable {
   /// Packed weights a channels-last call reads at most, so that they stay in the L2 cache.
   static let channelsLastWeightBytes = 128 * 1024
 
-  public init(_ conv: ConvLayer, input: Tensor, layerIndex: Int = 0, path: Engine.Path = .best) throws(ShapeError) {
+  public init(_ conv: ConvLayer, input: Tensor, layerIndex: Int = 0, path: Engine.Path = .best,
+              algorithm: Engine.Algorithm = .auto) throws(ShapeError) {
     precondition(input.channels == conv.inputChannels)
     let g = try LayerGeometry.of(conv, height: input.height, width: input.width, layerIndex: layerIndex)
     self.conv = conv
     geometry = g
     weights = conv.flip ? Self.turned(conv) : conv.weights
-    method = Self.method(for: conv, path: path)
+    method = Self.method(for: conv, path: path, algorithm: algorithm)
     let pixelBlock: Int
     var layout = PaddingPlan.Layout.planes
     switch method {
@@ -71,29 +85,49 @@ public struct PreparedConv: @unchecked Sendable {
       filterBlock = Int(fm_kernel_lanes(kernel) * fm_kernel_max_vectors(kernel))
       pixelBlock = Int(fm_kernel_pixel_block(kernel))
       layout = .channelChunks(groups: conv.groups, chunk: Self.channelsLastFrom)
+    case .winograd:
+      filterBlock = 64
+      // Whole tiles, and whole vectors for the transpose into planes.
+      pixelBlock = 48
+      layout = .channelChunks(groups: 1, chunk: Self.channelsLastFrom)
     }
     roundedWidth = (g.outputWidth + pixelBlock - 1) / pixelBlock * pixelBlock
-    // Columns the kernels read past the last output, zero.
+    // Columns the kernels read past the last output, zero (and a row below the last, for the second row of
+    // Winograd's tiles).
     let extraRight = (roundedWidth - g.outputWidth) * conv.stride.x
-    plan = PaddingPlan(input, padding: g.padding, mode: conv.paddingMode, extraRight: extraRight, layout: layout)
-    if case .channelsLast = method {
-      source = input
-    } else {
+    plan = PaddingPlan(input, padding: g.padding, mode: conv.paddingMode, extraRight: extraRight,
+                       extraBottom: method == .winograd ? 1 : 0, layout: layout)
+    if case .portable = method {
       source = plan.isIdentity ? input : plan.tensor(from: input)
+    } else if case .rows = method {
+      source = plan.isIdentity ? input : plan.tensor(from: input)
+    } else {
+      source = input  // channels-last and Winograd: `plan` pads the rows a worker needs into its ring
     }
-    (blocks, packed) = Self.pack(weights, conv: conv, method: method, filterBlock: filterBlock)
+    (blocks, packed) = method == .winograd
+      ? Self.packWinograd(weights, conv: conv, filterBlock: filterBlock)
+      : Self.pack(weights, conv: conv, method: method, filterBlock: filterBlock)
   }
 
   /// The fastest loop for the layer on `path`.
-  static func method(for conv: ConvLayer, path: Engine.Path) -> Method {
+  static func method(for conv: ConvLayer, path: Engine.Path, algorithm: Engine.Algorithm = .auto) -> Method {
     let kernel: fm_kernel
     switch path {
     case .portable: return .portable
     case .avx2: kernel = FM_KERNEL_AVX2
     case .avx512: kernel = FM_KERNEL_AVX512
     }
+    if algorithm == .auto && path == .avx512 && Self.winogradApplies(conv) { return .winograd }
     return conv.channelsPerGroup >= channelsLastFrom || conv.stride.x != 1 ? .channelsLast(kernel) : .rows(kernel)
   }
+
+  /// Winograd F(2x2, 3x3) takes 3x3, stride-1, undilated, ungrouped layers; it pays with whole chunks of
+  /// input channels (with fewer, the chunk's zero channels cost more than the multiplications saved).
+  static func winogradApplies(_ conv: ConvLayer) -> Bool {
+    conv.kernel == Pair(3) && conv.stride == Pair(1) && conv.dilation == Pair(1) && conv.groups == 1
+      && conv.channelsPerGroup >= channelsLastFrom
+  }
+
 
   /// Computes output (filters.count, rows.count, OW) into `out`, bias and activation included.
   public func compute(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>, threads: Int) {
@@ -118,6 +152,15 @@ public struct PreparedConv: @unchecked Sendable {
       Parallel.forEach(bands, threads: threads) { band in
         let bandRange = (rows.lowerBound + rows.count * band / bands)..<(rows.lowerBound + rows.count * (band + 1) / bands)
         computeSIMD(kernel, blocks: wanted, rows: bandRange, output)
+      }
+    case .winograd:
+      // Bands of an even number of rows (Winograd's tiles are two rows high).
+      let pairs = (rows.count + 1) / 2
+      let bands = min(pairs, threads * 4)
+      Parallel.forEach(bands, threads: threads) { band in
+        let first = rows.lowerBound + 2 * (pairs * band / bands)
+        let last = min(rows.upperBound, rows.lowerBound + 2 * (pairs * (band + 1) / bands))
+        computeWinograd(blocks: wanted, rows: first..<last, output)
       }
     }
   }
@@ -159,6 +202,44 @@ public struct PreparedConv: @unchecked Sendable {
                 for f in block.filters.clamped(to: output.filters) {
                   finish(planes.baseAddress! + (f - block.filters.lowerBound) * roundedWidth,
                          into: output.row(filter: f, y: oy, width: outW), count: outW, bias: conv.bias[f])
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Two output rows at a time, each block of filters in turn: the kernel writes the block's pixels for
+  /// both rows, and the wanted filters are copied out with bias and activation.
+  private func computeWinograd(blocks: [FilterBlock], rows: Range<Int>, _ output: Output) {
+    let outW = geometry.outputWidth
+    let kernel = FM_KERNEL_AVX512
+    let ring = RowRing(plan: plan, rowsPerOutput: 4, step: 1)
+    let chunks = plan.paddedChannels / plan.chunk
+    let channels = chunks * plan.chunk
+    var scratch = [Float](repeating: 0, count: 16 * Int(FM_WINOGRAD_TILES) * (channels + filterBlock))
+    var pixels = [Float](repeating: 0, count: 2 * filterBlock * roundedWidth)
+    var planes = [Float](repeating: 0, count: filterBlock * roundedWidth)
+    packed.withUnsafeBufferPointer { packed in
+      scratch.withUnsafeMutableBufferPointer { scratch in
+        pixels.withUnsafeMutableBufferPointer { pixels in
+          planes.withUnsafeMutableBufferPointer { planes in
+            for oy in stride(from: rows.lowerBound, to: rows.upperBound, by: 2) {
+              let inputRows: [UnsafePointer<Float>?] = ring.rows(for: oy, of: source)
+              for block in blocks {
+                let out0 = pixels.baseAddress!, out1 = pixels.baseAddress! + filterBlock * roundedWidth
+                inputRows.withUnsafeBufferPointer { inputRows in
+                  fm_winograd_rows(Int32(block.width / 16), inputRows.baseAddress!, Int32(chunks), plan.width * plan.chunk,
+                                   Int32(roundedWidth), packed.baseAddress! + block.weightOffset, scratch.baseAddress!, out0, out1)
+                }
+                for (y, rowPixels) in [(oy, out0), (oy + 1, out1)] where y < rows.upperBound {
+                  fm_pixels_to_planes(kernel, rowPixels, Int32(block.width), Int32(roundedWidth), planes.baseAddress!, roundedWidth)
+                  for f in block.filters.clamped(to: output.filters) {
+                    finish(planes.baseAddress! + (f - block.filters.lowerBound) * roundedWidth,
+                           into: output.row(filter: f, y: y, width: outW), count: outW, bias: conv.bias[f])
+                  }
                 }
               }
             }
@@ -267,6 +348,37 @@ public struct PreparedConv: @unchecked Sendable {
     return result
   }
 
+  /// Winograd's transformed kernels U = G g Gt (G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]), per block of
+  /// filters packed (16 positions, channels in whole chunks, 16 x vectors filters), zero past the real ones.
+  static func packWinograd(_ weights: [Float], conv: ConvLayer, filterBlock: Int) -> ([FilterBlock], [Float]) {
+    let cpg = conv.channelsPerGroup
+    let channels = (cpg + channelsLastFrom - 1) / channelsLastFrom * channelsLastFrom
+    let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+    var blocks: [FilterBlock] = []
+    var packed: [Float] = []
+    for first in stride(from: 0, to: conv.filterCount, by: filterBlock) {
+      let filters = first..<min(first + filterBlock, conv.filterCount)
+      let width = (filters.count + 15) / 16 * 16
+      let offset = packed.count
+      packed += [Float](repeating: 0, count: 16 * channels * width)
+      for f in filters {
+        for c in 0..<cpg {
+          let k = (0..<9).map { Double(weights[(f * cpg + c) * 9 + $0]) }
+          for i in 0..<4 {
+            for j in 0..<4 {
+              // (G g Gt)[i][j] = sum over a, b of G[i][a] g[a][b] G[j][b].
+              var u = 0.0
+              for a in 0..<3 { for b in 0..<3 { u += g[i][a] * k[a * 3 + b] * g[j][b] } }
+              packed[offset + ((i * 4 + j) * channels + c) * width + f - first] = Float(u)
+            }
+          }
+        }
+      }
+      blocks.append(FilterBlock(group: 0, filters: filters, width: width, weightOffset: offset))
+    }
+    return (blocks, packed)
+  }
+
   /// The filters in blocks (per group: full blocks of `filterBlock`, the last one as narrow as the kernel
   /// allows) and their weights packed as the block's kernel reads them.
   static func pack(_ weights: [Float], conv: ConvLayer, method: Method, filterBlock: Int) -> ([FilterBlock], [Float]) {
@@ -284,6 +396,7 @@ public struct PreparedConv: @unchecked Sendable {
           blocks.append(FilterBlock(group: group, filters: filters, width: 1, weightOffset: 0))
           continue
         case .rows: break
+        case .winograd: preconditionFailure("Winograd's weights are packed by packWinograd")
         case .channelsLast(let kernel):
           let lanes = Int(fm_kernel_lanes(kernel))
           width = (filters.count + lanes - 1) / lanes * lanes
@@ -318,9 +431,19 @@ final class RowRing {
   private let slots: UnsafeMutablePointer<Float>
   private var held: [Int]
 
-  init(plan: PaddingPlan, conv: ConvLayer) {
+  convenience init(plan: PaddingPlan, conv: ConvLayer) {
+    self.init(plan: plan, kh: conv.kernel.y, dy: conv.dilation.y, sy: conv.stride.y)
+  }
+
+  /// A ring of `rowsPerOutput` consecutive rows, output row oy reading rows oy * step...: Winograd's two
+  /// output rows read four input rows.
+  convenience init(plan: PaddingPlan, rowsPerOutput: Int, step: Int) {
+    self.init(plan: plan, kh: rowsPerOutput, dy: 1, sy: step)
+  }
+
+  private init(plan: PaddingPlan, kh: Int, dy: Int, sy: Int) {
     self.plan = plan
-    (kh, dy, sy) = (conv.kernel.y, conv.dilation.y, conv.stride.y)
+    (self.kh, self.dy, self.sy) = (kh, dy, sy)
     let count = (kh - 1) * dy + 1
     slots = .allocate(capacity: count * plan.rowFloats)
     held = [Int](repeating: -1, count: count)

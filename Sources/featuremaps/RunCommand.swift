@@ -1,6 +1,7 @@
 import ArgumentParser
 import Basics
 import Batch
+import ConvEngine
 import Figures
 import FilterBanks
 import Foundation
@@ -84,8 +85,11 @@ struct Run: ParsableCommand {
   @Flag(name: .shortAndLong, help: "No progress line, no per-picture notes (errors are still printed).")
   var quiet = false
 
-  @Flag(help: "Print where each picture's time went (decode, each layer with its GFLOP/s, encode) on standard error.")
+  @Flag(help: "Print where each picture's time went (decode, each layer with its GFLOP/s and algorithm, encode) on standard error.")
   var timings = false
+
+  @Option(help: ArgumentHelp("'auto' (default): faster algorithms (Winograd) where they pay; 'direct': every multiply-add of the definition.", valueName: "algorithm"))
+  var engine: String = Engine.Algorithm.auto.rawValue
 
   func validate() throws {
     if images.isEmpty && filesFrom == nil {
@@ -96,6 +100,7 @@ struct Run: ParsableCommand {
     if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1.") }
     if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
     if let shard, Shard(argument: shard) == nil { throw ValidationError("--shard must be I/N with 1 <= I <= N, e.g. 2/4, not '\(shard)'.") }
+    if Engine.Algorithm(rawValue: engine) == nil { throw ValidationError("--engine takes auto or direct, not '\(engine)'.") }
     if let log, log != "json" { throw ValidationError("--log takes 'json', not '\(log)'.") }
   }
 
@@ -127,6 +132,7 @@ struct Run: ParsableCommand {
     options.output.compression = PNGCompression(level: pngLevel, filter: PNGCompression.Filter(rawValue: pngFilter)!)
     options.output.threads = max(1, cores / workers)
     options.decoder = PictureDecoder(maximumPixels: maxPixels, appliesOrientation: !keepOrientation, allowsTruncatedJPEG: allowTruncated)
+    options.algorithm = Engine.Algorithm(rawValue: engine)!
 
     var batch = BatchOptions()
     batch.jobs = workers

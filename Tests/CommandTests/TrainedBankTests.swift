@@ -1,6 +1,8 @@
 import ConvEngine
 import FilterBanks
 import Foundation
+import ImageCodecs
+import InputPreparation
 import TestSupport
 import XCTest
 
@@ -31,5 +33,35 @@ final class TrainedBankTests: TemporaryFolderTestCase {
       }
       XCTAssertLessThan(worst, 1e-5 * scale, "\(bank): largest difference \(worst) of \(scale)")
     }
+  }
+
+  /// Every shipped bank on a real photo (32x32 pixels of it), layer by layer (each layer fed the float64 reference's previous
+  /// output): the engine equals the float64 reference with each algorithm it may choose. Winograd's path
+  /// takes VGG16's second layer (64 filters 3x3x64) where the CPU has AVX-512.
+  func testShippedBanksMatchTheFloat64ReferenceWithEveryAlgorithm() throws {
+    var winogradLayers = 0
+    for loaded in try BankCatalog.builtInBanks() {
+      let picture = try PreparedPicture.load(path: Self.folder.appendingPathComponent("crop.png").path, for: loaded.bank.input,
+                                             decoder: PictureDecoder()).tensor
+      // 32x32 pixels from the middle: the float64 reference is slow in a debug build.
+      var window = Tensor(channels: picture.channels, height: 32, width: 32)
+      for c in 0..<picture.channels {
+        for y in 0..<32 { for x in 0..<32 { window[c, y, x] = picture[c, y + 80, x + 80] } }
+      }
+      let references = try ReferenceEngine.run(loaded.bank.network, on: window)
+      for (index, layer) in loaded.bank.network.enumerated() {
+        let input = index == 0 ? window : references[index - 1]
+        let reference = references[index]
+        let scale = max(reference.values.map(abs).max() ?? 0, 1e-30)
+        for algorithm in Engine.Algorithm.allCases {
+          let engine = Engine(threads: 2, algorithm: algorithm)
+          if engine.algorithmName(of: layer).hasPrefix("Winograd") { winogradLayers += 1 }
+          let output = try engine.apply(layer, to: input, layerIndex: index)
+          let worst = zip(output.values, reference.values).map { abs($0 - $1) }.max() ?? 0
+          XCTAssertLessThan(worst, 1e-5 * scale, "\(loaded.bank.name) layer \(index + 1), \(engine.algorithmName(of: layer))")
+        }
+      }
+    }
+    if Engine.Path.avx512.isSupported { XCTAssertGreaterThan(winogradLayers, 0, "no shipped bank took Winograd's path") }
   }
 }

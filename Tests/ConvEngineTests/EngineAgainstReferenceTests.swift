@@ -16,9 +16,12 @@ final class EngineAgainstReferenceTests: XCTestCase {
     if groups * channelsPerGroup > 24 { groups = 1 }
     let channels = groups * channelsPerGroup
     let filters = groups * Int.random(in: 1...3, using: &rng)
-    let kernel = Pair(Int.random(in: 1...7, using: &rng), Int.random(in: 1...7, using: &rng))
-    let stride = Pair(Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng))
-    let dilation = Pair(Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng))
+    var kernel = Pair(Int.random(in: 1...7, using: &rng), Int.random(in: 1...7, using: &rng))
+    var stride = Pair(Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng))
+    var dilation = Pair(Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng))
+    // One case in five has the shape Winograd F(2x2, 3x3) takes (3x3, stride 1, undilated), so that the
+    // sweep holds that path to the reference too (from 8 channels per group, ungrouped).
+    if Int.random(in: 0..<5, using: &rng) == 0 { (kernel, stride, dilation) = (Pair(3), Pair(1), Pair(1)) }
     // Odd sizes, 1xN and Nx1 included.
     let height = [1, 2, 5, 9, 13, 17].randomElement(using: &rng)!
     let width = [1, 3, 4, 11, 16, 23].randomElement(using: &rng)!
@@ -43,19 +46,25 @@ final class EngineAgainstReferenceTests: XCTestCase {
     return (conv, Tensor.random(channels: channels, height: height, width: width, &rng))
   }
 
-  func assertClose(_ fast: Tensor, _ reference: Tensor, _ what: @autoclosure () -> String, file: StaticString = #filePath, line: UInt = #line) {
+  /// Returns the largest difference relative to the largest magnitude.
+  @discardableResult
+  func assertClose(_ fast: Tensor, _ reference: Tensor, _ what: @autoclosure () -> String, file: StaticString = #filePath,
+                   line: UInt = #line) -> Float {
     XCTAssertEqual([fast.channels, fast.height, fast.width], [reference.channels, reference.height, reference.width], what(), file: file, line: line)
-    guard fast.values.count == reference.values.count else { return }
+    guard fast.values.count == reference.values.count else { return .infinity }
     let scale = max(reference.values.map(abs).max() ?? 0, 1e-30)
     for i in reference.values.indices where abs(fast.values[i] - reference.values[i]) > tolerance * scale {
       XCTFail("\(what()): first difference at index \(i): engine \(fast.values[i]), reference \(reference.values[i])", file: file, line: line)
-      return
+      return .infinity
     }
+    return (zip(fast.values, reference.values).map { abs($0 - $1) }.max() ?? 0) / scale
   }
 
   func testConvMatchesReferenceOverEveryOption() {
     var checked = 0
     var refused = 0
+    var winograd = 0
+    var worst: [String: Float] = [:]  // the largest relative error of each path and kernel kind
     for seed in UInt64(1)...3000 {
       var rng = SeededRandom(seed: seed)
       let (conv, input) = randomConv(&rng)
@@ -71,12 +80,21 @@ final class EngineAgainstReferenceTests: XCTestCase {
         continue
       }
       for path in Self.paths {
-        let fast = try! Engine(threads: threads, path: path).apply(conv, to: input)
-        assertClose(fast, reference, "seed \(seed), \(path) path: \(conv.kernel) stride \(conv.stride) dilation \(conv.dilation) groups \(conv.groups) \(conv.padding) \(conv.paddingMode) input \(input.channels)x\(input.height)x\(input.width)")
+        for algorithm in Engine.Algorithm.allCases {
+          let engine = Engine(threads: threads, path: path, algorithm: algorithm)
+          let fast = try! engine.apply(conv, to: input)
+          let method = "\(path), \(engine.algorithmName(of: .conv(conv)))"
+          worst[method] = max(worst[method] ?? 0, assertClose(fast, reference, "seed \(seed), \(path) path, \(algorithm): \(conv.kernel) stride \(conv.stride) dilation \(conv.dilation) groups \(conv.groups) \(conv.padding) \(conv.paddingMode) input \(input.channels)x\(input.height)x\(input.width)"))
+        }
+        if path == .avx512, (try? PreparedConv(conv, input: input, path: path))?.method == .winograd { winograd += 1 }
       }
       checked += 1
     }
     XCTAssertGreaterThan(checked, 1200, "too few cases fit their input")
+    for (method, error) in worst.sorted(by: { $0.key < $1.key }) {
+      print("NOTE: sweep, \(method): largest difference \(error) of the largest magnitude")
+    }
+    if Engine.Path.avx512.isSupported { XCTAssertGreaterThan(winograd, 50, "too few cases took Winograd's path") }
     XCTAssertGreaterThan(refused, 10, "the refusals were not exercised")
   }
 
@@ -122,23 +140,46 @@ final class EngineAgainstReferenceTests: XCTestCase {
                              weights: rng.floats(filters * cpg * 9), bias: rng.floats(filters), stride: stride,
                              dilation: dilation, groups: groups, padding: .same, paddingMode: .reflect, activation: .none)
         let input = Tensor.random(channels: channels, height: 7, width: 61, &rng)
-        let prepared = try PreparedConv(conv, input: input, path: path)
+        let prepared = try PreparedConv(conv, input: input, path: path, algorithm: .direct)
         guard case .channelsLast = prepared.method else { return XCTFail("\(path): \(channels) channels, stride \(stride) did not use the channels-last kernel") }
         widths.formUnion(prepared.blocks.map(\.width))
-        assertClose(try Engine(threads: 2, path: path).apply(conv, to: input), try ReferenceEngine.apply(conv, to: input),
+        assertClose(try Engine(threads: 2, path: path, algorithm: .direct).apply(conv, to: input), try ReferenceEngine.apply(conv, to: input),
                     "\(path) path: \(channels) channels in \(groups) groups, \(filters) filters, stride \(stride), dilation \(dilation)")
       }
       XCTAssertEqual(widths, path == .avx512 ? [16, 32, 48, 64] : [8, 16], "\(path): block widths exercised")
     }
   }
 
-  /// A band of rows and a range of filters equal the same part of the whole output, with either SIMD layout.
+  /// Winograd F(2x2, 3x3) on wide, tall layers: one and several blocks of 64 filters, whole and partial chunks
+  /// of channels, odd heights and widths (tiles past the edges), every padding mode, flips and activations.
+  func testWinogradMatchesReferenceOnWideLayers() throws {
+    guard Engine.Path.avx512.isSupported else {
+      return print("NOTE: this CPU cannot run the avx512 path; Winograd's path is not tested here")
+    }
+    var rng = SeededRandom(seed: 4096)
+    for (channels, filters, height, width) in [(8, 5, 7, 61), (11, 64, 12, 30), (24, 70, 9, 13), (64, 64, 16, 50), (40, 130, 5, 3),
+                                               (9, 17, 1, 1)] {
+      let conv = ConvLayer(inputChannels: channels, filterCount: filters, kernel: Pair(3), weights: rng.floats(filters * channels * 9),
+                           bias: rng.floats(filters), padding: [.same, .fixed(.none)].randomElement(using: &rng)!,
+                           paddingMode: PaddingMode.allCases.randomElement(using: &rng)!,
+                           activation: [.none, .relu, .tanh].randomElement(using: &rng)!, flip: Bool.random(using: &rng))
+      let input = Tensor.random(channels: channels, height: height, width: width, &rng)
+      guard let reference = try? ReferenceEngine.apply(conv, to: input) else { continue }
+      let prepared = try PreparedConv(conv, input: input, path: .avx512)
+      XCTAssertEqual(prepared.method, .winograd, "\(channels) channels")
+      assertClose(try Engine(threads: 2, path: .avx512).apply(conv, to: input), reference, "Winograd: \(channels) channels, \(filters) filters, \(height)x\(width)")
+      XCTAssertNotEqual(try PreparedConv(conv, input: input, path: .avx512, algorithm: .direct).method, .winograd)
+    }
+  }
+
+  /// A band of rows and a range of filters equal the same part of the whole output, with each SIMD layout
+  /// (stride 1 with many channels: Winograd's, from an odd row).
   func testRangesOfFiltersAndRowsEqualTheWholeOutput() throws {
     var rng = SeededRandom(seed: 77)
-    for (channels, filterCount, filters) in [(3, 13, 3..<11), (10, 70, 14..<67)] {
+    for (channels, filterCount, filters, stride) in [(3, 13, 3..<11, Pair(2, 1)), (10, 70, 14..<67, Pair(2, 1)), (10, 70, 14..<67, Pair(1))] {
       let conv = ConvLayer(inputChannels: channels, filterCount: filterCount, kernel: Pair(3),
                            weights: rng.floats(filterCount * channels * 9), bias: rng.floats(filterCount),
-                           stride: Pair(2, 1), padding: .same)
+                           stride: stride, padding: .same)
       let input = Tensor.random(channels: channels, height: 31, width: 70, &rng)
       for path in Self.paths {
         let whole = try Engine(threads: 2, path: path).apply(conv, to: input)

@@ -65,4 +65,17 @@ void fm_pixels_to_planes(fm_kernel kernel, const float *pixels, int block, int w
 /// chunk's other channels: one row of a chunk of channels in the channels-last layout. Needs AVX2.
 void fm_interleave_chunk(const float *planes, size_t plane_stride, int channels, int count, float *out);
 
+/// Winograd F(2x2, 3x3) (winograd_kernels.c): output tiles of 2x2 computed per call, FM_WINOGRAD_TILES of
+/// them side by side. AVX-512 only (FM_KERNEL_AVX512 supported).
+#define FM_WINOGRAD_TILES 6
+
+/// Two output rows (out0: row y, out1: row y + 1) of one block of 16 x `vectors` filters of a 3x3, stride-1,
+/// undilated layer, written pixel by pixel (out[x][f]) like fm_conv_pixels. `rows`: the 4 padded input
+/// rows y..y+3 in the channels-last layout (`chunks` chunks, `chunk_stride` apart), each at least width + 2
+/// pixels wide; `width` a multiple of 2 x FM_WINOGRAD_TILES; `weights`: the transformed kernels packed
+/// (16 positions, chunks x 8 channels, 16 x vectors filters); `scratch`: 16 x FM_WINOGRAD_TILES x (chunks x 8
+/// + 16 x vectors) floats. No bias, no activation.
+void fm_winograd_rows(int vectors, const float *const *rows, int chunks, size_t chunk_stride, int width, const float *weights,
+                      float *scratch, float *out0, float *out1);
+
 #endif
