@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the benchmark banks twice, as featuremaps JSON and as NumPy weights for the Python peer:
-seeded random weights of the size of learned first layers (normal, std 0.1; std 0.05 for layer 2)."""
+seeded random weights of the size of learned first layers (normal, std 0.1; std 0.05 for layer 2) for
+W1-W3, and the shipped gabor and ResNet-50 conv1 banks' own weights for W5."""
 import json, os
 import numpy as np
 
@@ -32,6 +33,21 @@ def main():
         with open(os.path.join(work, f"{name}.json"), "w") as out:
             json.dump(bank, out)
         np.savez(os.path.join(work, f"{name}.npz"), **arrays)
+    for name in ("gabor", "resnet50-conv1"):
+        export_shipped(name)
+
+
+def export_shipped(name):
+    """A one-layer bank of Filters/ as NumPy weights (w1, b1, p1 padding, s1 stride) for the peer."""
+    with open(os.path.join(os.path.dirname(work), "..", "..", "Filters", f"{name}.json")) as f:
+        bank = json.load(f)
+    layer, channels = bank["layers"][0], bank["input"]["channels"]
+    # A filter lists its weights (C, K, K) or its kernels by input channel name.
+    w = np.array([filt["weights"] if "weights" in filt else [filt["kernels"][c] for c in channels]
+                  for filt in layer["filters"]], dtype=np.float32)
+    b = np.array([filt.get("bias", 0.0) for filt in layer["filters"]], dtype=np.float32)
+    padding = layer["padding"] if layer["padding"] != "same" else w.shape[-1] // 2
+    np.savez(os.path.join(work, f"w5-{name}.npz"), w1=w, b1=b, p1=np.array(padding), s1=np.array(layer.get("stride", 1)))
 
 
 if __name__ == "__main__":

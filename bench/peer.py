@@ -16,9 +16,9 @@ from onnx import TensorProto, helper
 from PIL import Image
 
 
-def conv_model(weights, bias, pads):
+def conv_model(weights, bias, pads, stride=1):
     f, c, kh, kw = weights.shape
-    node = helper.make_node("Conv", ["x", "w", "b"], ["y"], pads=[pads] * 4, strides=[1, 1])
+    node = helper.make_node("Conv", ["x", "w", "b"], ["y"], pads=[pads] * 4, strides=[stride, stride])
     graph = helper.make_graph(
         [node], "conv",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, c, None, None])],
@@ -37,7 +37,8 @@ def sessions(bank_path):
     layers = []
     i = 1
     while f"w{i}" in bank:
-        layers.append(conv_model(bank[f"w{i}"], bank[f"b{i}"], int(bank[f"p{i}"])))
+        stride = int(bank[f"s{i}"]) if f"s{i}" in bank else 1
+        layers.append(conv_model(bank[f"w{i}"], bank[f"b{i}"], int(bank[f"p{i}"]), stride))
         i += 1
     return layers
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The side-by-side benchmark: featuremaps against the Python script people would write (Pillow + ONNX
-# Runtime + Pillow), on the workloads W1-W4 of the performance issue. Not part of `swift test`.
+# Runtime + Pillow), on the workloads W1-W5 of the performance issues. Not part of `swift test`.
 #   bench/run.sh [REPEATS]        (default 5; prints a table, the machine and the date)
 set -euo pipefail
 cd "$(dirname "$0")/.."

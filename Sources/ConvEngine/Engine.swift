@@ -54,7 +54,7 @@ public struct Engine: Sendable {
   /// Which algorithm computes `layer` (empty for a layer that is not a convolution), for --timings.
   public func algorithmName(of layer: Layer) -> String {
     guard case .conv(let conv) = layer else { return "" }
-    return PreparedConv.method(for: conv, path: path, algorithm: algorithm).name
+    return PreparedConv.algorithmName(of: conv, path: path, algorithm: algorithm)
   }
 
   /// Every layer in order; returns each layer's output.

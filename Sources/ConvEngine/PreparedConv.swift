@@ -39,7 +39,11 @@ public struct PreparedConv: @unchecked Sendable {
     let weightOffset: Int
   }
 
+  /// The layer as given (its output is what `compute` gives).
   public let conv: ConvLayer
+  /// The layer the kernels compute: `conv`, or its stride-1 form on the input's phases (see `Polyphase`).
+  let computed: ConvLayer
+  let polyphase: Bool
   public let geometry: LayerGeometry
   let method: Method
   /// The padded input (portable and row kernels), or the input itself (channels-last: `plan` pads the rows).
@@ -69,8 +73,16 @@ public struct PreparedConv: @unchecked Sendable {
     let g = try LayerGeometry.of(conv, height: input.height, width: input.width, layerIndex: layerIndex)
     self.conv = conv
     geometry = g
-    weights = conv.flip ? Self.turned(conv) : conv.weights
-    method = Self.method(for: conv, path: path, algorithm: algorithm)
+    let correlated = conv.flip ? Self.turned(conv) : conv.weights
+    var (layer, input, padding) = (conv, input, g.padding)
+    polyphase = Self.polyphasePays(conv, path: path, algorithm: algorithm)
+    if polyphase {
+      let phased = Polyphase(conv, weights: correlated)
+      (layer, input, padding) = (phased.layer, phased.phases(of: input, geometry: g), Padding.none)
+    }
+    computed = layer
+    weights = polyphase ? layer.weights : correlated
+    method = Self.method(for: layer, path: path, algorithm: algorithm, phased: polyphase)
     let pixelBlock: Int
     var layout = PaddingPlan.Layout.planes
     switch method {
@@ -84,7 +96,7 @@ public struct PreparedConv: @unchecked Sendable {
     case .channelsLast(let kernel):
       filterBlock = Int(fm_kernel_lanes(kernel) * fm_kernel_max_vectors(kernel))
       pixelBlock = Int(fm_kernel_pixel_block(kernel))
-      layout = .channelChunks(groups: conv.groups, chunk: Self.channelsLastFrom)
+      layout = .channelChunks(groups: layer.groups, chunk: Self.channelsLastFrom)
     case .winograd:
       filterBlock = 64
       // Whole tiles, and whole vectors for the transpose into planes.
@@ -94,8 +106,8 @@ public struct PreparedConv: @unchecked Sendable {
     roundedWidth = (g.outputWidth + pixelBlock - 1) / pixelBlock * pixelBlock
     // Columns the kernels read past the last output, zero (and a row below the last, for the second row of
     // Winograd's tiles).
-    let extraRight = (roundedWidth - g.outputWidth) * conv.stride.x
-    plan = PaddingPlan(input, padding: g.padding, mode: conv.paddingMode, extraRight: extraRight,
+    let extraRight = (roundedWidth - g.outputWidth) * layer.stride.x
+    plan = PaddingPlan(input, padding: padding, mode: layer.paddingMode, extraRight: extraRight,
                        extraBottom: method == .winograd ? 1 : 0, layout: layout)
     if case .portable = method {
       source = plan.isIdentity ? input : plan.tensor(from: input)
@@ -105,12 +117,13 @@ public struct PreparedConv: @unchecked Sendable {
       source = input  // channels-last and Winograd: `plan` pads the rows a worker needs into its ring
     }
     (blocks, packed) = method == .winograd
-      ? Self.packWinograd(weights, conv: conv, filterBlock: filterBlock)
-      : Self.pack(weights, conv: conv, method: method, filterBlock: filterBlock)
+      ? Self.packWinograd(weights, conv: layer, filterBlock: filterBlock)
+      : Self.pack(weights, conv: layer, method: method, filterBlock: filterBlock)
   }
 
-  /// The fastest loop for the layer on `path`.
-  static func method(for conv: ConvLayer, path: Engine.Path, algorithm: Engine.Algorithm = .auto) -> Method {
+  /// The fastest loop for the layer on `path`. A layer on its input's phases (`phased`) has few channels
+  /// and takes the row kernels, which do not pad channels to whole chunks (or Winograd's, where it applies).
+  static func method(for conv: ConvLayer, path: Engine.Path, algorithm: Engine.Algorithm = .auto, phased: Bool = false) -> Method {
     let kernel: fm_kernel
     switch path {
     case .portable: return .portable
@@ -118,7 +131,21 @@ public struct PreparedConv: @unchecked Sendable {
     case .avx512: kernel = FM_KERNEL_AVX512
     }
     if algorithm == .auto && path == .avx512 && Self.winogradApplies(conv) { return .winograd }
+    if phased { return .rows(kernel) }
     return conv.channelsPerGroup >= channelsLastFrom || conv.stride.x != 1 ? .channelsLast(kernel) : .rows(kernel)
+  }
+
+  /// Whether the layer is computed on its input's phases (`Polyphase`): a faster algorithm, so not with
+  /// `.direct`, and for the SIMD kernels' chunks of channels.
+  static func polyphasePays(_ conv: ConvLayer, path: Engine.Path, algorithm: Engine.Algorithm) -> Bool {
+    algorithm == .auto && path != .portable && Polyphase.pays(for: conv, chunk: channelsLastFrom)
+  }
+
+  /// The algorithm and kernels that compute `conv`, as --timings says them.
+  static func algorithmName(of conv: ConvLayer, path: Engine.Path, algorithm: Engine.Algorithm) -> String {
+    guard polyphasePays(conv, path: path, algorithm: algorithm) else { return method(for: conv, path: path, algorithm: algorithm).name }
+    let phased = Polyphase(conv, weights: [Float](repeating: 0, count: conv.weights.count))
+    return "space-to-depth, " + method(for: phased.layer, path: path, algorithm: algorithm, phased: true).name
   }
 
   /// Winograd F(2x2, 3x3) takes 3x3, stride-1, undilated, ungrouped layers; it pays with whole chunks of
@@ -183,7 +210,7 @@ public struct PreparedConv: @unchecked Sendable {
   private func computeSIMD(_ kernel: fm_kernel, blocks: [FilterBlock], rows: Range<Int>, _ output: Output) {
     let outW = geometry.outputWidth
     var planes = [Float](repeating: 0, count: filterBlock * roundedWidth)
-    let ring = method == .rows(kernel) ? nil : RowRing(plan: plan, conv: conv)
+    let ring = method == .rows(kernel) ? nil : RowRing(plan: plan, conv: computed)
     var pixels = [Float](repeating: 0, count: ring == nil ? 0 : filterBlock * roundedWidth)
     source.values.withUnsafeBufferPointer { source in
       packed.withUnsafeBufferPointer { packed in
@@ -201,7 +228,7 @@ public struct PreparedConv: @unchecked Sendable {
                 }
                 for f in block.filters.clamped(to: output.filters) {
                   finish(planes.baseAddress! + (f - block.filters.lowerBound) * roundedWidth,
-                         into: output.row(filter: f, y: oy, width: outW), count: outW, bias: conv.bias[f])
+                         into: output.row(filter: f, y: oy, width: outW), count: outW, bias: computed.bias[f])
                 }
               }
             }
@@ -238,7 +265,7 @@ public struct PreparedConv: @unchecked Sendable {
                   fm_pixels_to_planes(kernel, rowPixels, Int32(block.width), Int32(roundedWidth), planes.baseAddress!, roundedWidth)
                   for f in block.filters.clamped(to: output.filters) {
                     finish(planes.baseAddress! + (f - block.filters.lowerBound) * roundedWidth,
-                           into: output.row(filter: f, y: y, width: outW), count: outW, bias: conv.bias[f])
+                           into: output.row(filter: f, y: y, width: outW), count: outW, bias: computed.bias[f])
                   }
                 }
               }
@@ -253,13 +280,13 @@ public struct PreparedConv: @unchecked Sendable {
   /// (H, C, W), so channel c of row y is at (y * C + c) * W.
   private func rowKernel(_ kernel: fm_kernel, block: FilterBlock, row oy: Int, source: UnsafePointer<Float>,
                          weights: UnsafePointer<Float>, into planes: UnsafeMutablePointer<Float>) {
-    let cpg = conv.channelsPerGroup
-    let (kh, kw, width) = (conv.kernel.y, conv.kernel.x, self.source.width)
-    let input = source + conv.firstChannel(ofFilter: block.filters.lowerBound) * width
+    let cpg = computed.channelsPerGroup
+    let (kh, kw, width) = (computed.kernel.y, computed.kernel.x, self.source.width)
+    let input = source + computed.firstChannel(ofFilter: block.filters.lowerBound) * width
     for first in stride(from: 0, to: cpg, by: Self.rowKernelChannels) {
       fm_conv_row(kernel, input + first * width, Int32(min(Self.rowKernelChannels, cpg - first)), width,
-                  self.source.channels * width, Int32(oy * conv.stride.y), weights + first * kh * kw * block.width,
-                  Int32(kh), Int32(kw), Int32(conv.dilation.y), Int32(conv.dilation.x), Int32(roundedWidth), planes,
+                  self.source.channels * width, Int32(oy * computed.stride.y), weights + first * kh * kw * block.width,
+                  Int32(kh), Int32(kw), Int32(computed.dilation.y), Int32(computed.dilation.x), Int32(roundedWidth), planes,
                   roundedWidth, first == 0 ? 0 : 1)
     }
   }
@@ -268,8 +295,8 @@ public struct PreparedConv: @unchecked Sendable {
   /// chunks of channels go in calls whose weights fit the L2 cache.
   private func channelsLastKernel(_ kernel: fm_kernel, block: FilterBlock, rows: [UnsafePointer<Float>],
                                   weights: UnsafePointer<Float>, pixels: UnsafeMutablePointer<Float>) {
-    let chunks = plan.paddedChannels / conv.groups / plan.chunk
-    let chunkWeights = plan.chunk * conv.kernel.y * conv.kernel.x * block.width
+    let chunks = plan.paddedChannels / computed.groups / plan.chunk
+    let chunkWeights = plan.chunk * computed.kernel.y * computed.kernel.x * block.width
     let calls = (chunks * chunkWeights * MemoryLayout<Float>.size + Self.channelsLastWeightBytes - 1) / Self.channelsLastWeightBytes
     let chunkStride = plan.width * plan.chunk
     let vectors = Int32(block.width / Int(fm_kernel_lanes(kernel)))
@@ -279,8 +306,8 @@ public struct PreparedConv: @unchecked Sendable {
       let callRows: [UnsafePointer<Float>?] = rows.map { $0 + (block.group * chunks + first) * chunkStride }
       callRows.withUnsafeBufferPointer { callRows in
         var args = fm_pixel_args(rows: callRows.baseAddress!, chunks: Int32(chunks * (call + 1) / calls - first),
-                                 chunk_stride: chunkStride, stride_x: Int32(conv.stride.x), kh: Int32(conv.kernel.y),
-                                 kw: Int32(conv.kernel.x), dx: Int32(conv.dilation.x), width: Int32(roundedWidth),
+                                 chunk_stride: chunkStride, stride_x: Int32(computed.stride.x), kh: Int32(computed.kernel.y),
+                                 kw: Int32(computed.kernel.x), dx: Int32(computed.dilation.x), width: Int32(roundedWidth),
                                  accumulate: call == 0 ? 0 : 1)
         fm_conv_pixels(kernel, vectors, &args, weights + first * chunkWeights, pixels)
       }
@@ -289,16 +316,16 @@ public struct PreparedConv: @unchecked Sendable {
 
   /// Row by row: out_row += w * input_row for every tap, then bias and activation.
   private func computePortable(filter f: Int, rows: Range<Int>, _ output: Output) {
-    let cpg = conv.channelsPerGroup
-    let (kh, kw) = (conv.kernel.y, conv.kernel.x)
-    let (sy, sx, dy, dx) = (conv.stride.y, conv.stride.x, conv.dilation.y, conv.dilation.x)
+    let cpg = computed.channelsPerGroup
+    let (kh, kw) = (computed.kernel.y, computed.kernel.x)
+    let (sy, sx, dy, dx) = (computed.stride.y, computed.stride.x, computed.dilation.y, computed.dilation.x)
     let (inH, inW, outW) = (source.height, source.width, geometry.outputWidth)
     var accumulator = [Float](repeating: 0, count: outW)
     source.values.withUnsafeBufferPointer { source in
       weights.withUnsafeBufferPointer { weights in
         accumulator.withUnsafeMutableBufferPointer { accumulator in
           let acc = accumulator.baseAddress!
-          let firstChannel = conv.firstChannel(ofFilter: f)
+          let firstChannel = computed.firstChannel(ofFilter: f)
           for oy in rows {
             acc.update(repeating: 0, count: outW)
             for ci in 0..<cpg {
@@ -316,7 +343,7 @@ public struct PreparedConv: @unchecked Sendable {
                 }
               }
             }
-            finish(acc, into: output.row(filter: f, y: oy, width: outW), count: outW, bias: conv.bias[f])
+            finish(acc, into: output.row(filter: f, y: oy, width: outW), count: outW, bias: computed.bias[f])
           }
         }
       }
@@ -325,10 +352,10 @@ public struct PreparedConv: @unchecked Sendable {
 
   @inline(__always)
   private func finish(_ sums: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int, bias: Float) {
-    if conv.activation == .none {
+    if computed.activation == .none {
       for x in 0..<count { out[x] = sums[x] + bias }
     } else {
-      for x in 0..<count { out[x] = conv.activation.apply(sums[x] + bias) }
+      for x in 0..<count { out[x] = computed.activation.apply(sums[x] + bias) }
     }
   }
 

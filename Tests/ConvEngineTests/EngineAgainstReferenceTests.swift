@@ -64,6 +64,7 @@ final class EngineAgainstReferenceTests: XCTestCase {
     var checked = 0
     var refused = 0
     var winograd = 0
+    var polyphase = 0
     var worst: [String: Float] = [:]  // the largest relative error of each path and kernel kind
     for seed in UInt64(1)...3000 {
       var rng = SeededRandom(seed: seed)
@@ -87,6 +88,7 @@ final class EngineAgainstReferenceTests: XCTestCase {
           worst[method] = max(worst[method] ?? 0, assertClose(fast, reference, "seed \(seed), \(path) path, \(algorithm): \(conv.kernel) stride \(conv.stride) dilation \(conv.dilation) groups \(conv.groups) \(conv.padding) \(conv.paddingMode) input \(input.channels)x\(input.height)x\(input.width)"))
         }
         if path == .avx512, (try? PreparedConv(conv, input: input, path: path))?.method == .winograd { winograd += 1 }
+        if path != .portable, (try? PreparedConv(conv, input: input, path: path))?.polyphase == true { polyphase += 1 }
       }
       checked += 1
     }
@@ -95,6 +97,7 @@ final class EngineAgainstReferenceTests: XCTestCase {
       print("NOTE: sweep, \(method): largest difference \(error) of the largest magnitude")
     }
     if Engine.Path.avx512.isSupported { XCTAssertGreaterThan(winograd, 50, "too few cases took Winograd's path") }
+    if Engine.Path.avx2.isSupported { XCTAssertGreaterThan(polyphase, 20, "too few cases took the space-to-depth path") }
     XCTAssertGreaterThan(refused, 10, "the refusals were not exercised")
   }
 
@@ -170,6 +173,31 @@ final class EngineAgainstReferenceTests: XCTestCase {
       assertClose(try Engine(threads: 2, path: .avx512).apply(conv, to: input), reference, "Winograd: \(channels) channels, \(filters) filters, \(height)x\(width)")
       XCTAssertNotEqual(try PreparedConv(conv, input: input, path: .avx512, algorithm: .direct).method, .winograd)
     }
+  }
+
+  /// Strided layers with few channels, computed as stride-1 layers on the input's phases: strides 2 to 4,
+  /// kernels from 2 to 11 (sides not a multiple of the stride included), every padding mode, odd sizes.
+  func testSpaceToDepthMatchesReference() throws {
+    var rng = SeededRandom(seed: 8192)
+    var taken = 0
+    for (channels, filters, kernel, stride) in [(3, 64, 7, 2), (3, 10, 11, 2), (1, 5, 5, 3), (2, 20, 4, 2), (3, 32, 3, 2),
+                                                (4, 17, 9, 4), (3, 70, 7, 2), (1, 1, 2, 2)] {
+      let conv = ConvLayer(inputChannels: channels, filterCount: filters, kernel: Pair(kernel),
+                           weights: rng.floats(filters * channels * kernel * kernel), bias: rng.floats(filters), stride: Pair(stride),
+                           padding: [.same, .fixed(.none), .fixed(Padding(top: 3, left: 1, bottom: 0, right: 2))].randomElement(using: &rng)!,
+                           paddingMode: PaddingMode.allCases.randomElement(using: &rng)!,
+                           activation: [.none, .relu, .tanh].randomElement(using: &rng)!, flip: Bool.random(using: &rng))
+      let input = Tensor.random(channels: channels, height: 9 + Int.random(in: 0..<30, using: &rng),
+                                width: 9 + Int.random(in: 0..<70, using: &rng), &rng)
+      guard let reference = try? ReferenceEngine.apply(conv, to: input) else { continue }
+      for path in Self.paths {
+        let prepared = try PreparedConv(conv, input: input, path: path)
+        if prepared.polyphase { taken += 1 }
+        assertClose(try Engine(threads: 2, path: path).apply(conv, to: input), reference,
+                    "\(path): \(channels) channels, \(filters) filters \(kernel)x\(kernel) stride \(stride), \(conv.padding) \(conv.paddingMode)")
+      }
+    }
+    if Engine.Path.avx2.isSupported { XCTAssertGreaterThan(taken, 8, "too few layers took the space-to-depth path") }
   }
 
   /// A band of rows and a range of filters equal the same part of the whole output, with each SIMD layout
