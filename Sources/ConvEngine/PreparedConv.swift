@@ -18,6 +18,9 @@ public struct PreparedConv: @unchecked Sendable {
     /// Winograd F(2x2, 3x3) on the channels-last layout, two output rows at a time (AVX-512): 3x3 stride-1
     /// layers with many input channels, 2.25x fewer multiplications.
     case winograd
+    /// FFT convolution on tiles of 32x32 pixels (AVX-512): large kernels on few channels, whose cost per
+    /// output no longer grows with the kernel's area.
+    case fft
 
     /// The algorithm and kernels, as --timings says them.
     var name: String {
@@ -26,6 +29,7 @@ public struct PreparedConv: @unchecked Sendable {
       case .rows: return "direct, row kernels"
       case .channelsLast: return "direct, channels-last kernels"
       case .winograd: return "Winograd F(2x2,3x3)"
+      case .fft: return "FFT, 32x32 tiles"
       }
     }
   }
@@ -97,6 +101,9 @@ public struct PreparedConv: @unchecked Sendable {
       filterBlock = Int(fm_kernel_lanes(kernel) * fm_kernel_max_vectors(kernel))
       pixelBlock = Int(fm_kernel_pixel_block(kernel))
       layout = .channelChunks(groups: layer.groups, chunk: Self.channelsLastFrom)
+    case .fft:
+      filterBlock = 2
+      pixelBlock = 16 * Self.fftValid(layer)
     case .winograd:
       filterBlock = 64
       // Whole tiles, and whole vectors for the transpose into planes.
@@ -106,19 +113,26 @@ public struct PreparedConv: @unchecked Sendable {
     roundedWidth = (g.outputWidth + pixelBlock - 1) / pixelBlock * pixelBlock
     // Columns the kernels read past the last output, zero (and a row below the last, for the second row of
     // Winograd's tiles).
-    let extraRight = (roundedWidth - g.outputWidth) * layer.stride.x
+    // Winograd's tiles are two rows high, the FFT's `fftValid`; the FFT's tiles are square, as wide as the
+    // kernel's longer side needs.
+    let tileHeight = method == .winograd ? 2 : method == .fft ? Self.fftValid(layer) : 1
+    let longer = method == .fft ? max(layer.kernel.x, layer.kernel.y) : 0
+    let extraRight = (roundedWidth - g.outputWidth) * layer.stride.x + max(0, longer - layer.kernel.x)
+    let extraBottom = (g.outputHeight + tileHeight - 1) / tileHeight * tileHeight - g.outputHeight + max(0, longer - layer.kernel.y)
     plan = PaddingPlan(input, padding: padding, mode: layer.paddingMode, extraRight: extraRight,
-                       extraBottom: method == .winograd ? 1 : 0, layout: layout)
-    if case .portable = method {
+                       extraBottom: extraBottom, layout: layout)
+    if method == .portable || method == .fft {
       source = plan.isIdentity ? input : plan.tensor(from: input)
     } else if case .rows = method {
       source = plan.isIdentity ? input : plan.tensor(from: input)
     } else {
       source = input  // channels-last and Winograd: `plan` pads the rows a worker needs into its ring
     }
-    (blocks, packed) = method == .winograd
-      ? Self.packWinograd(weights, conv: layer, filterBlock: filterBlock)
-      : Self.pack(weights, conv: layer, method: method, filterBlock: filterBlock)
+    switch method {
+    case .winograd: (blocks, packed) = Self.packWinograd(weights, conv: layer, filterBlock: filterBlock)
+    case .fft: (blocks, packed) = Self.packFFT(weights, conv: layer)
+    default: (blocks, packed) = Self.pack(weights, conv: layer, method: method, filterBlock: filterBlock)
+    }
   }
 
   /// The fastest loop for the layer on `path`. A layer on its input's phases (`phased`) has few channels
@@ -131,6 +145,7 @@ public struct PreparedConv: @unchecked Sendable {
     case .avx512: kernel = FM_KERNEL_AVX512
     }
     if algorithm == .auto && path == .avx512 && Self.winogradApplies(conv) { return .winograd }
+    if algorithm == .auto && path == .avx512 && Self.fftApplies(conv) { return .fft }
     if phased { return .rows(kernel) }
     return conv.channelsPerGroup >= channelsLastFrom || conv.stride.x != 1 ? .channelsLast(kernel) : .rows(kernel)
   }
@@ -189,11 +204,13 @@ public struct PreparedConv: @unchecked Sendable {
         let last = min(rows.upperBound, rows.lowerBound + 2 * (pairs * (band + 1) / bands))
         computeWinograd(blocks: wanted, rows: first..<last, output)
       }
+    case .fft:
+      computeFFT(blocks: wanted, rows: rows, output, threads: threads)
     }
   }
 
   /// Where `compute` writes: maps `filters` x rows `rows`, each row OW wide.
-  private struct Output {
+  struct Output {
     let filters: Range<Int>
     let rows: Range<Int>
     let pointer: UnsafeMutableSendablePointer<Float>
@@ -351,7 +368,7 @@ public struct PreparedConv: @unchecked Sendable {
   }
 
   @inline(__always)
-  private func finish(_ sums: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int, bias: Float) {
+  func finish(_ sums: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int, bias: Float) {
     if computed.activation == .none {
       for x in 0..<count { out[x] = sums[x] + bias }
     } else {
@@ -423,7 +440,7 @@ public struct PreparedConv: @unchecked Sendable {
           blocks.append(FilterBlock(group: group, filters: filters, width: 1, weightOffset: 0))
           continue
         case .rows: break
-        case .winograd: preconditionFailure("Winograd's weights are packed by packWinograd")
+        case .winograd, .fft: preconditionFailure("Winograd's and the FFT's weights are packed by their own functions")
         case .channelsLast(let kernel):
           let lanes = Int(fm_kernel_lanes(kernel))
           width = (filters.count + lanes - 1) / lanes * lanes

@@ -21,7 +21,12 @@ final class EngineAgainstReferenceTests: XCTestCase {
     var dilation = Pair(Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng))
     // One case in five has the shape Winograd F(2x2, 3x3) takes (3x3, stride 1, undilated), so that the
     // sweep holds that path to the reference too (from 8 channels per group, ungrouped).
-    if Int.random(in: 0..<5, using: &rng) == 0 { (kernel, stride, dilation) = (Pair(3), Pair(1), Pair(1)) }
+    // Another in five has a shape the FFT path takes with up to 4 channels (5x5 to 9x9, stride 1, undilated).
+    switch Int.random(in: 0..<5, using: &rng) {
+    case 0: (kernel, stride, dilation) = (Pair(3), Pair(1), Pair(1))
+    case 1: (kernel, stride, dilation) = (Pair(Int.random(in: 5...9, using: &rng), Int.random(in: 5...9, using: &rng)), Pair(1), Pair(1))
+    default: break
+    }
     // Odd sizes, 1xN and Nx1 included.
     let height = [1, 2, 5, 9, 13, 17].randomElement(using: &rng)!
     let width = [1, 3, 4, 11, 16, 23].randomElement(using: &rng)!
@@ -65,6 +70,7 @@ final class EngineAgainstReferenceTests: XCTestCase {
     var refused = 0
     var winograd = 0
     var polyphase = 0
+    var fft = 0
     var worst: [String: Float] = [:]  // the largest relative error of each path and kernel kind
     for seed in UInt64(1)...3000 {
       var rng = SeededRandom(seed: seed)
@@ -88,6 +94,7 @@ final class EngineAgainstReferenceTests: XCTestCase {
           worst[method] = max(worst[method] ?? 0, assertClose(fast, reference, "seed \(seed), \(path) path, \(algorithm): \(conv.kernel) stride \(conv.stride) dilation \(conv.dilation) groups \(conv.groups) \(conv.padding) \(conv.paddingMode) input \(input.channels)x\(input.height)x\(input.width)"))
         }
         if path == .avx512, (try? PreparedConv(conv, input: input, path: path))?.method == .winograd { winograd += 1 }
+        if path == .avx512, (try? PreparedConv(conv, input: input, path: path))?.method == .fft { fft += 1 }
         if path != .portable, (try? PreparedConv(conv, input: input, path: path))?.polyphase == true { polyphase += 1 }
       }
       checked += 1
@@ -97,6 +104,7 @@ final class EngineAgainstReferenceTests: XCTestCase {
       print("NOTE: sweep, \(method): largest difference \(error) of the largest magnitude")
     }
     if Engine.Path.avx512.isSupported { XCTAssertGreaterThan(winograd, 50, "too few cases took Winograd's path") }
+    if Engine.Path.avx512.isSupported { XCTAssertGreaterThan(fft, 30, "too few cases took the FFT path") }
     if Engine.Path.avx2.isSupported { XCTAssertGreaterThan(polyphase, 20, "too few cases took the space-to-depth path") }
     XCTAssertGreaterThan(refused, 10, "the refusals were not exercised")
   }
@@ -198,6 +206,28 @@ final class EngineAgainstReferenceTests: XCTestCase {
       }
     }
     if Engine.Path.avx2.isSupported { XCTAssertGreaterThan(taken, 8, "too few layers took the space-to-depth path") }
+  }
+
+  /// FFT convolution: kernels 5x5 to 17x17 (and oblong ones), 1 to 4 channels, odd numbers of filters,
+  /// pictures narrower than a strip and wider than two, every padding mode, flips and activations.
+  func testFFTMatchesReference() throws {
+    guard Engine.Path.avx512.isSupported else { return print("NOTE: this CPU cannot run the avx512 path; the FFT path is not tested here") }
+    var rng = SeededRandom(seed: 16384)
+    var taken = 0
+    for (channels, filters, kernel, height, width) in [(3, 12, Pair(7), 30, 700), (3, 10, Pair(11), 47, 200), (1, 5, Pair(5), 9, 9),
+                                                        (2, 3, Pair(17), 50, 40), (4, 7, Pair(5, 9), 30, 70), (3, 1, Pair(13, 6), 27, 500)] {
+      let conv = ConvLayer(inputChannels: channels, filterCount: filters, kernel: kernel,
+                           weights: rng.floats(filters * channels * kernel.x * kernel.y), bias: rng.floats(filters),
+                           padding: [.same, .fixed(.none), .fixed(Padding(top: 3, left: 1, bottom: 0, right: 2))].randomElement(using: &rng)!,
+                           paddingMode: PaddingMode.allCases.randomElement(using: &rng)!,
+                           activation: [.none, .relu, .tanh].randomElement(using: &rng)!, flip: Bool.random(using: &rng))
+      let input = Tensor.random(channels: channels, height: height, width: width, &rng)
+      guard let reference = try? ReferenceEngine.apply(conv, to: input) else { continue }
+      if try PreparedConv(conv, input: input, path: .avx512).method == .fft { taken += 1 }
+      assertClose(try Engine(threads: 2, path: .avx512).apply(conv, to: input), reference,
+                  "FFT: \(channels) channels, \(filters) filters \(kernel), \(height)x\(width), \(conv.padding) \(conv.paddingMode)")
+    }
+    XCTAssertGreaterThan(taken, 4, "too few layers took the FFT path")
   }
 
   /// A band of rows and a range of filters equal the same part of the whole output, with each SIMD layout

@@ -1,6 +1,7 @@
 // ConvKernels: the inner loops of a Conv2D layer, written with AVX-512 or AVX2+FMA intrinsics, in two
 // layouts: row kernels (vectors of pixels; few input channels, stride 1 along x) and channels-last kernels
-// (vectors of filters; many input channels, any stride). Each function is compiled for its instruction
+// (vectors of filters; many input channels, any stride); and two faster algorithms, AVX-512 only:
+// Winograd F(2x2, 3x3) (3x3 layers on many channels) and FFT convolution (large kernels on few channels). Each function is compiled for its instruction
 // set only (target attributes), and the caller picks one that the CPU supports at run time, so the binary
 // still runs on any x86-64. On other CPUs (arm64) the intrinsics are not compiled at all: no kernel is
 // supported and the engine uses its portable loop.
@@ -77,5 +78,19 @@ void fm_interleave_chunk(const float *planes, size_t plane_stride, int channels,
 /// + 16 x vectors) floats. No bias, no activation.
 void fm_winograd_rows(int vectors, const float *const *rows, int chunks, size_t chunk_stride, int width, const float *weights,
                       float *scratch, float *out0, float *out1);
+
+/// FFT convolution (fft_kernels.c): tiles of FM_FFT_SIZE x FM_FFT_SIZE input pixels.
+#define FM_FFT_SIZE 32
+
+/// One strip of 16 tiles side by side, each giving `valid` x `valid` outputs (valid = FM_FFT_SIZE + 1 - K for
+/// a K x K kernel; stride 1, undilated), for `pairs` pairs of filters. `planes[c]`: channel c of the padded
+/// input (planes, `row_stride` floats per row) at the strip's first pixel, readable for FM_FFT_SIZE rows and
+/// 15 x valid + FM_FFT_SIZE columns; `spectra`: per pair, per channel, FM_FFT_SIZE^2 complex bins (re, im)
+/// of (conj(A) + i conj(B)) / FM_FFT_SIZE^2 for the pair's kernels A and B, in the transforms' bit-reversed
+/// order (bin r x FM_FFT_SIZE + s holds frequency (bitreverse(r), bitreverse(s))). Writes output rows
+/// 0..<rows (rows <= valid) of 16 x valid pixels for filter 2p at out + 2p x out_filter_stride and 2p + 1
+/// after it. `scratch`: (2 + 2 x channels) x FM_FFT_SIZE x (FM_FFT_SIZE + 1) x 16 floats. No bias, no activation. AVX-512 only.
+void fm_fft_strip(const float *const *planes, size_t row_stride, int channels, int valid, const float *spectra, int pairs,
+                  int rows, float *scratch, float *out, size_t out_row_stride, size_t out_filter_stride);
 
 #endif
