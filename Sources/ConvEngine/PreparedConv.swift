@@ -111,10 +111,9 @@ public struct PreparedConv: @unchecked Sendable {
       layout = .channelChunks(groups: 1, chunk: Self.channelsLastFrom)
     }
     roundedWidth = (g.outputWidth + pixelBlock - 1) / pixelBlock * pixelBlock
-    // Columns the kernels read past the last output, zero (and a row below the last, for the second row of
-    // Winograd's tiles).
-    // Winograd's tiles are two rows high, the FFT's `fftValid`; the FFT's tiles are square, as wide as the
-    // kernel's longer side needs.
+    // Columns and rows the kernels read past the last output, zero: whole pixel blocks, and whole tiles
+    // (Winograd's are two rows high, the FFT's `fftValid` rows, and square, as wide as the kernel's longer
+    // side needs).
     let tileHeight = method == .winograd ? 2 : method == .fft ? Self.fftValid(layer) : 1
     let longer = method == .fft ? max(layer.kernel.x, layer.kernel.y) : 0
     let extraRight = (roundedWidth - g.outputWidth) * layer.stride.x + max(0, longer - layer.kernel.x)
