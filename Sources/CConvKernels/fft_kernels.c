@@ -117,19 +117,18 @@ __attribute__((target("avx512f"))) static void inverse_1d(float *re, float *im, 
   }
 }
 
-__attribute__((target("avx512f"))) void fm_fft_strip(const float *const *planes, size_t row_stride, int channels, int valid,
-                                                    const float *spectra, int pairs, int rows, float *scratch, float *out,
-                                                    size_t out_row_stride, size_t out_filter_stride) {
+__attribute__((target("avx512f"))) void fm_fft_strip(const fm_fft_args *args) {
   twiddles w;
   make_twiddles(&w);
+  const int channels = args->channels, valid = args->valid;
   const size_t plane = (size_t)N * PITCH * LANES;  // floats in one array of vectors
-  float *zr = scratch, *zi = scratch + plane, *xs = scratch + 2 * plane;
+  float *zr = args->scratch, *zi = zr + plane, *xs = zr + 2 * plane;
 
   // Each channel's 16 tiles, transformed: tile t starts `valid` columns after tile t - 1.
   for (int c = 0; c < channels; c++) {
     float *xr = xs + (size_t)c * 2 * plane, *xi = xr + plane;
     for (int y = 0; y < N; y++) {
-      const float *row = planes[c] + (size_t)y * row_stride;
+      const float *row = args->planes[c] + (size_t)y * args->row_stride;
       for (int x0 = 0; x0 < N; x0 += LANES) {
         // 16 pixels of the 16 tiles, transposed to one vector of tiles per pixel.
         float block[LANES * LANES];
@@ -142,9 +141,11 @@ __attribute__((target("avx512f"))) void fm_fft_strip(const float *const *planes,
     for (int x = 0; x < N; x++) forward_1d(xr + (size_t)x * LANES, xi + (size_t)x * LANES, PITCH, &w);
   }
 
-  for (int p = 0; p < pairs; p++) {
+  for (int p = 0; p < args->pairs; p++) {
+    float *const a = args->outs[2 * p], *const b = args->outs[2 * p + 1];
+    if (!a && !b) continue;
     // Z = sum over c of X_c U_c, U_c = (kernel a's spectrum + i kernel b's), already conjugated and scaled.
-    const float *u = spectra + (size_t)p * channels * BINS * 2;
+    const float *u = args->spectra + (size_t)p * (channels * BINS * 2 + 2);
     for (int bin = 0; bin < BINS; bin++) {
       const size_t at = ((size_t)(bin >> 5) * PITCH + (bin & 31)) * LANES;  // N = 32
       __m512 sr = _mm512_setzero_ps(), si = _mm512_setzero_ps();
@@ -158,18 +159,28 @@ __attribute__((target("avx512f"))) void fm_fft_strip(const float *const *planes,
       _mm512_storeu_ps(zr + at, sr);
       _mm512_storeu_ps(zi + at, si);
     }
-    // Columns first, then only the rows that hold valid outputs.
+    // The biases are constant outputs: bin 0 of the inverse transform (a in the real part, b the imaginary).
+    const float *bias = u + (size_t)channels * BINS * 2;
+    _mm512_storeu_ps(zr, _mm512_add_ps(_mm512_loadu_ps(zr), _mm512_set1_ps(bias[0])));
+    _mm512_storeu_ps(zi, _mm512_add_ps(_mm512_loadu_ps(zi), _mm512_set1_ps(bias[1])));
+    // Columns first, then only the rows that hold wanted outputs.
     for (int x = 0; x < N; x++) inverse_1d(zr + (size_t)x * LANES, zi + (size_t)x * LANES, PITCH, &w);
-    for (int y = 0; y < rows; y++) inverse_1d(zr + (size_t)y * PITCH * LANES, zi + (size_t)y * PITCH * LANES, 1, &w);
-    // Tile t's valid outputs go to columns t * valid + x of the strip: a for the real parts, b the imaginary.
-    // A row of the tiles is N pixels of 16 tiles: transposed by 16x16 blocks, then each tile's valid run.
-    float *a = out + (size_t)(2 * p) * out_filter_stride, *b = a + out_filter_stride;
+    for (int y = args->first_row; y < args->rows; y++)
+      inverse_1d(zr + (size_t)y * PITCH * LANES, zi + (size_t)y * PITCH * LANES, 1, &w);
+    // A row of the tiles is N pixels of 16 tiles: transposed by 16x16 blocks, then each tile's valid run
+    // goes to columns t x valid... of the strip, up to `columns`.
     float tiles[LANES * N];
-    for (int y = 0; y < rows; y++) {
-      fm_pixels_to_planes(FM_KERNEL_AVX512, zr + (size_t)y * PITCH * LANES, LANES, N, tiles, N);
-      for (int t = 0; t < LANES; t++) memcpy(a + (size_t)y * out_row_stride + t * valid, tiles + t * N, (size_t)valid * sizeof(float));
-      fm_pixels_to_planes(FM_KERNEL_AVX512, zi + (size_t)y * PITCH * LANES, LANES, N, tiles, N);
-      for (int t = 0; t < LANES; t++) memcpy(b + (size_t)y * out_row_stride + t * valid, tiles + t * N, (size_t)valid * sizeof(float));
+    for (int y = args->first_row; y < args->rows; y++) {
+      for (int part = 0; part < 2; part++) {
+        float *const to = part == 0 ? a : b;
+        if (!to) continue;
+        fm_pixels_to_planes(FM_KERNEL_AVX512, (part == 0 ? zr : zi) + (size_t)y * PITCH * LANES, LANES, N, tiles, N);
+        float *const row = to + (size_t)(y - args->first_row) * args->out_row_stride;
+        for (int t = 0; t < LANES && t * valid < args->columns; t++) {
+          const int count = args->columns - t * valid < valid ? args->columns - t * valid : valid;
+          memcpy(row + t * valid, tiles + t * N, (size_t)count * sizeof(float));
+        }
+      }
     }
   }
 }

@@ -43,10 +43,7 @@ void fm_pixels_to_planes(fm_kernel kernel, const float *pixels, int block, int w
   abort();
 }
 void fm_interleave_chunk(const float *planes, size_t plane_stride, int channels, int count, float *out) { abort(); }
-void fm_fft_strip(const float *const *planes, size_t row_stride, int channels, int valid, const float *spectra, int pairs,
-                  int rows, float *scratch, float *out, size_t out_row_stride, size_t out_filter_stride) {
-  abort();
-}
+void fm_fft_strip(const fm_fft_args *args) { abort(); }
 void fm_winograd_rows(int vectors, const float *const *rows, int chunks, size_t chunk_stride, int width, const float *weights,
                       float *scratch, float *out0, float *out1) {
   abort();

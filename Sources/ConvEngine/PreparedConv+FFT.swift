@@ -25,7 +25,8 @@ extension PreparedConv {
   }
 
   /// Filters in pairs; per pair and channel, the 32x32 bins of (conj(A) + i conj(B)) / 32^2 for the pair's
-  /// kernels A and B (B zero for a last odd filter), computed in Double, in the kernel's bit-reversed order.
+  /// kernels A and B (B zero for a last odd filter), computed in Double, in the kernel's bit-reversed order;
+  /// then the pair's biases.
   static func packFFT(_ weights: [Float], conv: ConvLayer) -> ([FilterBlock], [Float]) {
     let n = fftSize
     let (kh, kw, channels) = (conv.kernel.y, conv.kernel.x, conv.inputChannels)
@@ -54,7 +55,7 @@ extension PreparedConv {
     }
     var blocks: [FilterBlock] = []
     var packed: [Float] = []
-    packed.reserveCapacity((conv.filterCount + 1) / 2 * channels * n * n * 2)
+    packed.reserveCapacity((conv.filterCount + 1) / 2 * (channels * n * n * 2 + 2))
     for first in stride(from: 0, to: conv.filterCount, by: 2) {
       let filters = first..<min(first + 2, conv.filterCount)
       blocks.append(FilterBlock(group: 0, filters: filters, width: 2, weightOffset: packed.count))
@@ -67,13 +68,15 @@ extension PreparedConv {
           packed.append(Float(a[bin].im + b[bin].re))
         }
       }
+      packed += [conv.bias[first], filters.count == 2 ? conv.bias[first + 1] : 0]
     }
     return (blocks, packed)
   }
 
-  /// Work items are strips of 16 tiles (one tile row high), in bands; each band keeps its scratch.
+  /// Work items are strips of 16 tiles (one tile row high), in bands; each band keeps its scratch. The
+  /// kernel writes sums plus bias into the output; the activation follows in place.
   func computeFFT(blocks: [FilterBlock], rows: Range<Int>, _ output: Output, threads: Int) {
-    guard let first = blocks.first, let last = blocks.last else { return }
+    guard let first = blocks.first else { return }
     let valid = Self.fftValid(computed)
     let stripWidth = 16 * valid
     let strips = roundedWidth / stripWidth
@@ -81,35 +84,41 @@ extension PreparedConv {
     let items = tileRows.count * strips
     let bands = min(items, threads * 8)
     let channels = computed.inputChannels
-    let pairs = blocks.count
-    let filters = first.filters.lowerBound..<last.filters.upperBound
     let (outW, sourceWidth) = (geometry.outputWidth, source.width)
+    // The pairs' filters, nil where a filter is not wanted (or past the last).
+    let filters = blocks.flatMap { [$0.filters.lowerBound, $0.filters.lowerBound + 1] }
+      .map { output.filters.contains($0) && $0 < computed.filterCount ? $0 : nil }
     Parallel.forEach(bands, threads: threads) { band in
       let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (2 + 2 * channels) * Self.fftSize * (Self.fftSize + 1) * 16)
-      let sums = UnsafeMutablePointer<Float>.allocate(capacity: 2 * pairs * valid * stripWidth)
-      defer {
-        scratch.deallocate()
-        sums.deallocate()
-      }
+      defer { scratch.deallocate() }
       source.values.withUnsafeBufferPointer { input in
         packed.withUnsafeBufferPointer { packed in
           for item in (items * band / bands)..<(items * (band + 1) / bands) {
-            let tileRow = tileRows.lowerBound + item / strips
+            let y0 = (tileRows.lowerBound + item / strips) * valid
             let x0 = (item % strips) * stripWidth
-            let y0 = tileRow * valid
+            let wantedRows = max(y0, rows.lowerBound)..<min(y0 + valid, rows.upperBound)
+            let columns = min(stripWidth, outW - x0)
             let planes: [UnsafePointer<Float>?] = (0..<channels).map { c in
               UnsafePointer(input.baseAddress! + c * source.planeSize + y0 * sourceWidth + x0)
             }
-            let wantedRows = max(y0, rows.lowerBound)..<min(y0 + valid, rows.upperBound)
-            planes.withUnsafeBufferPointer { planes in
-              fm_fft_strip(planes.baseAddress!, sourceWidth, Int32(channels), Int32(valid), packed.baseAddress! + first.weightOffset,
-                           Int32(pairs), Int32(wantedRows.upperBound - y0), scratch, sums, stripWidth, valid * stripWidth)
+            let outs: [UnsafeMutablePointer<Float>?] = filters.map { f in
+              f.map { output.row(filter: $0, y: wantedRows.lowerBound, width: outW) + x0 }
             }
-            let count = min(stripWidth, outW - x0)
-            for f in filters.clamped(to: output.filters) {
+            planes.withUnsafeBufferPointer { planes in
+              outs.withUnsafeBufferPointer { outs in
+                var args = fm_fft_args(
+                  planes: planes.baseAddress!, row_stride: sourceWidth, channels: Int32(channels), valid: Int32(valid),
+                  spectra: packed.baseAddress! + first.weightOffset, pairs: Int32(blocks.count),
+                  first_row: Int32(wantedRows.lowerBound - y0), rows: Int32(wantedRows.upperBound - y0), columns: Int32(columns),
+                  outs: outs.baseAddress!, out_row_stride: outW, scratch: scratch)
+                fm_fft_strip(&args)
+              }
+            }
+            guard computed.activation != .none else { continue }
+            for f in filters.compactMap({ $0 }) {
               for y in wantedRows {
-                finish(sums + (f - filters.lowerBound) * valid * stripWidth + (y - y0) * stripWidth,
-                       into: output.row(filter: f, y: y, width: outW) + x0, count: count, bias: computed.bias[f])
+                let row = output.row(filter: f, y: y, width: outW) + x0
+                finish(row, into: row, count: columns, bias: 0)
               }
             }
           }

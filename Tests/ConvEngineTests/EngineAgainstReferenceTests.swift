@@ -231,18 +231,20 @@ final class EngineAgainstReferenceTests: XCTestCase {
   }
 
   /// A band of rows and a range of filters equal the same part of the whole output, with each SIMD layout
-  /// (stride 1 with many channels: Winograd's, from an odd row).
+  /// (stride 1 with many channels: Winograd's, from an odd row; 7x7 on 3 channels: the FFT's, from an odd
+  /// filter of a pair, across tile rows).
   func testRangesOfFiltersAndRowsEqualTheWholeOutput() throws {
     var rng = SeededRandom(seed: 77)
-    for (channels, filterCount, filters, stride) in [(3, 13, 3..<11, Pair(2, 1)), (10, 70, 14..<67, Pair(2, 1)), (10, 70, 14..<67, Pair(1))] {
-      let conv = ConvLayer(inputChannels: channels, filterCount: filterCount, kernel: Pair(3),
-                           weights: rng.floats(filterCount * channels * 9), bias: rng.floats(filterCount),
-                           stride: stride, padding: .same)
+    for (channels, filterCount, filters, stride, kernel) in [(3, 13, 3..<11, Pair(2, 1), 3), (10, 70, 14..<67, Pair(2, 1), 3),
+                                                             (10, 70, 14..<67, Pair(1), 3), (3, 13, 3..<10, Pair(1), 7)] {
+      let conv = ConvLayer(inputChannels: channels, filterCount: filterCount, kernel: Pair(kernel),
+                           weights: rng.floats(filterCount * channels * kernel * kernel), bias: rng.floats(filterCount),
+                           stride: stride, padding: .same, activation: .relu)
       let input = Tensor.random(channels: channels, height: 31, width: 70, &rng)
       for path in Self.paths {
         let whole = try Engine(threads: 2, path: path).apply(conv, to: input)
         let prepared = try PreparedConv(conv, input: input, path: path)
-        let rows = 4..<13
+        let rows = 4..<(whole.height - 2)  // across two of the FFT's tile rows (26 high for 7x7)
         var part = [Float](repeating: .nan, count: filters.count * rows.count * whole.width)
         part.withUnsafeMutableBufferPointer { prepared.compute(filters: filters, rows: rows, into: $0.baseAddress!, threads: 2) }
         for f in filters {

@@ -82,15 +82,30 @@ void fm_winograd_rows(int vectors, const float *const *rows, int chunks, size_t 
 /// FFT convolution (fft_kernels.c): tiles of FM_FFT_SIZE x FM_FFT_SIZE input pixels.
 #define FM_FFT_SIZE 32
 
-/// One strip of 16 tiles side by side, each giving `valid` x `valid` outputs (valid = FM_FFT_SIZE + 1 - K for
-/// a K x K kernel; stride 1, undilated), for `pairs` pairs of filters. `planes[c]`: channel c of the padded
-/// input (planes, `row_stride` floats per row) at the strip's first pixel, readable for FM_FFT_SIZE rows and
-/// 15 x valid + FM_FFT_SIZE columns; `spectra`: per pair, per channel, FM_FFT_SIZE^2 complex bins (re, im)
-/// of (conj(A) + i conj(B)) / FM_FFT_SIZE^2 for the pair's kernels A and B, in the transforms' bit-reversed
-/// order (bin r x FM_FFT_SIZE + s holds frequency (bitreverse(r), bitreverse(s))). Writes output rows
-/// 0..<rows (rows <= valid) of 16 x valid pixels for filter 2p at out + 2p x out_filter_stride and 2p + 1
-/// after it. `scratch`: (2 + 2 x channels) x FM_FFT_SIZE x (FM_FFT_SIZE + 1) x 16 floats. No bias, no activation. AVX-512 only.
-void fm_fft_strip(const float *const *planes, size_t row_stride, int channels, int valid, const float *spectra, int pairs,
-                  int rows, float *scratch, float *out, size_t out_row_stride, size_t out_filter_stride);
+/// What one strip of 16 tiles side by side needs. Each tile gives `valid` x `valid` outputs (valid =
+/// FM_FFT_SIZE + 1 - K for a K x K kernel; stride 1, undilated).
+typedef struct {
+  /// Channel c of the padded input (planes, `row_stride` floats per row) at the strip's first pixel,
+  /// readable for FM_FFT_SIZE rows and 15 x valid + FM_FFT_SIZE columns.
+  const float *const *planes;
+  size_t row_stride;
+  int channels, valid;
+  /// Per pair of filters: per channel, FM_FFT_SIZE^2 complex bins (re, im) of (conj(A) + i conj(B)) /
+  /// FM_FFT_SIZE^2 for the pair's kernels A and B, in the transforms' bit-reversed order (bin
+  /// r x FM_FFT_SIZE + s holds frequency (bitreverse(r), bitreverse(s))); then the two biases.
+  const float *spectra;
+  int pairs;
+  /// The tile rows and strip columns written: rows first_row..<rows (rows <= valid), columns 0..<columns.
+  int first_row, rows, columns;
+  /// Per filter (2 per pair), where its row `first_row`, column 0 goes, `out_row_stride` floats per row;
+  /// NULL: not wanted.
+  float *const *outs;
+  size_t out_row_stride;
+  /// (2 + 2 x channels) x FM_FFT_SIZE x (FM_FFT_SIZE + 1) x 16 floats.
+  float *scratch;
+} fm_fft_args;
+
+/// Correlates one strip with the pairs of filters: sums over channels plus bias, no activation. AVX-512 only.
+void fm_fft_strip(const fm_fft_args *args);
 
 #endif
