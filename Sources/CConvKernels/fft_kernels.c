@@ -25,6 +25,12 @@ typedef struct {
   float re[N / 2], im[N / 2];  // exp(-2 pi i k / N)
 } twiddles;
 
+static int reverse_bits(int i) {  // of the log2(N) = 5 bits of an index
+  int r = 0;
+  for (int b = 0; b < 5; b++) r |= ((i >> b) & 1) << (4 - b);
+  return r;
+}
+
 static void make_twiddles(twiddles *w) {
   for (int k = 0; k < N / 2; k++) {
     const double angle = -2.0 * M_PI * k / N;
@@ -124,40 +130,67 @@ __attribute__((target("avx512f"))) void fm_fft_strip(const fm_fft_args *args) {
   const size_t plane = (size_t)N * PITCH * LANES;  // floats in one array of vectors
   float *zr = args->scratch, *zi = zr + plane, *xs = zr + 2 * plane;
 
-  // Each channel's 16 tiles, transformed: tile t starts `valid` columns after tile t - 1.
-  for (int c = 0; c < channels; c++) {
-    float *xr = xs + (size_t)c * 2 * plane, *xi = xr + plane;
-    for (int y = 0; y < N; y++) {
-      const float *row = args->planes[c] + (size_t)y * args->row_stride;
-      for (int x0 = 0; x0 < N; x0 += LANES) {
-        // 16 pixels of the 16 tiles, transposed to one vector of tiles per pixel.
-        float block[LANES * LANES];
-        for (int t = 0; t < LANES; t++) _mm512_storeu_ps(block + t * LANES, _mm512_loadu_ps(row + t * valid + x0));
-        fm_pixels_to_planes(FM_KERNEL_AVX512, block, LANES, LANES, xr + ((size_t)y * PITCH + x0) * LANES, LANES);
+  // The channels' 16 tiles (tile t starts `valid` columns after tile t - 1), two channels per transform:
+  // channel 2g in the real parts, 2g + 1 in the imaginary ones (a last odd channel alone).
+  const int groups = (channels + 1) / 2;
+  for (int g = 0; g < groups; g++) {
+    float *xr = xs + (size_t)g * 2 * plane, *xi = xr + plane;
+    for (int part = 0; part < 2; part++) {
+      float *const x = part == 0 ? xr : xi;
+      if (2 * g + part >= channels) {
+        for (size_t i = 0; i < plane; i += LANES) _mm512_storeu_ps(x + i, _mm512_setzero_ps());
+        continue;
+      }
+      for (int y = 0; y < N; y++) {
+        const float *row = args->planes[2 * g + part] + (size_t)y * args->row_stride;
+        for (int x0 = 0; x0 < N; x0 += LANES) {
+          // 16 pixels of the 16 tiles, transposed to one vector of tiles per pixel.
+          float block[LANES * LANES];
+          for (int t = 0; t < LANES; t++) _mm512_storeu_ps(block + t * LANES, _mm512_loadu_ps(row + t * valid + x0));
+          fm_pixels_to_planes(FM_KERNEL_AVX512, block, LANES, LANES, x + ((size_t)y * PITCH + x0) * LANES, LANES);
+        }
       }
     }
-    for (size_t i = 0; i < plane; i += LANES) _mm512_storeu_ps(xi + i, _mm512_setzero_ps());
     for (int y = 0; y < N; y++) forward_1d(xr + (size_t)y * PITCH * LANES, xi + (size_t)y * PITCH * LANES, 1, &w);
     for (int x = 0; x < N; x++) forward_1d(xr + (size_t)x * LANES, xi + (size_t)x * LANES, PITCH, &w);
   }
+  // Where each bin's mirror -k is stored: real inputs have X(-k) = conj(X(k)), which separates a
+  // transform's two channels (see the spectra's P and Q).
+  int mirror[N];
+  for (int r = 0; r < N; r++) mirror[r] = reverse_bits((N - reverse_bits(r)) % N);
 
   for (int p = 0; p < args->pairs; p++) {
     float *const a = args->outs[2 * p], *const b = args->outs[2 * p + 1];
     if (!a && !b) continue;
-    // Z = sum over c of X_c U_c, U_c = (kernel a's spectrum + i kernel b's), already conjugated and scaled.
+    // Z = sum over channels of X_c U_c, U_c = (kernel a's spectrum + i kernel b's), conjugated and scaled.
+    // A transform Z_g of channels c and c + 1 gives X_c U_c + X_c+1 U_c+1 = Z_g(k) P + conj(Z_g(-k)) Q with
+    // P = (U_c - i U_c+1) / 2 and Q = (U_c + i U_c+1) / 2, the pair's spectra (a lone channel: U_c, Z_g(k) U_c).
     const float *u = args->spectra + (size_t)p * (channels * BINS * 2 + 2);
-    for (int bin = 0; bin < BINS; bin++) {
-      const size_t at = ((size_t)(bin >> 5) * PITCH + (bin & 31)) * LANES;  // N = 32
-      __m512 sr = _mm512_setzero_ps(), si = _mm512_setzero_ps();
-      for (int c = 0; c < channels; c++) {
-        const float *xr = xs + (size_t)c * 2 * plane, *xi = xr + plane;
-        const __m512 vr = _mm512_loadu_ps(xr + at), vi = _mm512_loadu_ps(xi + at);
-        const __m512 ur = _mm512_set1_ps(u[((size_t)c * BINS + bin) * 2]), ui = _mm512_set1_ps(u[((size_t)c * BINS + bin) * 2 + 1]);
-        sr = _mm512_fnmadd_ps(vi, ui, _mm512_fmadd_ps(vr, ur, sr));
-        si = _mm512_fmadd_ps(vi, ur, _mm512_fmadd_ps(vr, ui, si));
+    const int paired = channels / 2;
+    for (int r = 0; r < N; r++) {
+      for (int s = 0; s < N; s++) {
+        const int bin = r * N + s;
+        const size_t at = ((size_t)r * PITCH + s) * LANES, back = ((size_t)mirror[r] * PITCH + mirror[s]) * LANES;
+        __m512 sr = _mm512_setzero_ps(), si = _mm512_setzero_ps();
+        for (int g = 0; g < paired; g++) {
+          const float *xr = xs + (size_t)g * 2 * plane, *xi = xr + plane, *pq = u + ((size_t)g * BINS + bin) * 4;
+          const __m512 kr = _mm512_loadu_ps(xr + at), ki = _mm512_loadu_ps(xi + at);
+          const __m512 mr = _mm512_loadu_ps(xr + back), mi = _mm512_loadu_ps(xi + back);
+          const __m512 pr = _mm512_set1_ps(pq[0]), pi = _mm512_set1_ps(pq[1]), qr = _mm512_set1_ps(pq[2]), qi = _mm512_set1_ps(pq[3]);
+          // Z(k) P + conj(Z(-k)) Q
+          sr = _mm512_fmadd_ps(mi, qi, _mm512_fmadd_ps(mr, qr, _mm512_fnmadd_ps(ki, pi, _mm512_fmadd_ps(kr, pr, sr))));
+          si = _mm512_fnmadd_ps(mi, qr, _mm512_fmadd_ps(mr, qi, _mm512_fmadd_ps(ki, pr, _mm512_fmadd_ps(kr, pi, si))));
+        }
+        if (channels % 2) {
+          const float *xr = xs + (size_t)paired * 2 * plane, *xi = xr + plane, *uc = u + (size_t)paired * BINS * 4 + (size_t)bin * 2;
+          const __m512 vr = _mm512_loadu_ps(xr + at), vi = _mm512_loadu_ps(xi + at);
+          const __m512 ur = _mm512_set1_ps(uc[0]), ui = _mm512_set1_ps(uc[1]);
+          sr = _mm512_fnmadd_ps(vi, ui, _mm512_fmadd_ps(vr, ur, sr));
+          si = _mm512_fmadd_ps(vi, ur, _mm512_fmadd_ps(vr, ui, si));
+        }
+        _mm512_storeu_ps(zr + at, sr);
+        _mm512_storeu_ps(zi + at, si);
       }
-      _mm512_storeu_ps(zr + at, sr);
-      _mm512_storeu_ps(zi + at, si);
     }
     // The biases are constant outputs: bin 0 of the inverse transform (a in the real part, b the imaginary).
     const float *bias = u + (size_t)channels * BINS * 2;

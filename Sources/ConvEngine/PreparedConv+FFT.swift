@@ -59,14 +59,20 @@ extension PreparedConv {
     for first in stride(from: 0, to: conv.filterCount, by: 2) {
       let filters = first..<min(first + 2, conv.filterCount)
       blocks.append(FilterBlock(group: 0, filters: filters, width: 2, weightOffset: packed.count))
-      for c in 0..<channels {
+      // U_c = a + i b for the pair's spectra a and b on channel c.
+      let u = (0..<channels).map { c in
         let a = spectrum(filter: first, channel: c)
         let b = filters.count == 2 ? spectrum(filter: first + 1, channel: c) : [(re: Double, im: Double)](repeating: (0, 0), count: n * n)
-        for bin in 0..<(n * n) {
-          // a + i b
-          packed.append(Float(a[bin].re - b[bin].im))
-          packed.append(Float(a[bin].im + b[bin].re))
+        return zip(a, b).map { (re: $0.re - $1.im, im: $0.im + $1.re) }
+      }
+      for c in stride(from: 0, to: channels - 1, by: 2) {
+        for (u0, u1) in zip(u[c], u[c + 1]) {
+          // P = (U_c - i U_c+1) / 2, Q = (U_c + i U_c+1) / 2
+          packed += [Float((u0.re + u1.im) / 2), Float((u0.im - u1.re) / 2), Float((u0.re - u1.im) / 2), Float((u0.im + u1.re) / 2)]
         }
+      }
+      if channels % 2 == 1 {
+        for bin in u[channels - 1] { packed += [Float(bin.re), Float(bin.im)] }
       }
       packed += [conv.bias[first], filters.count == 2 ? conv.bias[first + 1] : 0]
     }
@@ -89,7 +95,7 @@ extension PreparedConv {
     let filters = blocks.flatMap { [$0.filters.lowerBound, $0.filters.lowerBound + 1] }
       .map { output.filters.contains($0) && $0 < computed.filterCount ? $0 : nil }
     Parallel.forEach(bands, threads: threads) { band in
-      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (2 + 2 * channels) * Self.fftSize * (Self.fftSize + 1) * 16)
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (2 + 2 * ((channels + 1) / 2)) * Self.fftSize * (Self.fftSize + 1) * 16)
       defer { scratch.deallocate() }
       source.values.withUnsafeBufferPointer { input in
         packed.withUnsafeBufferPointer { packed in

@@ -90,9 +90,11 @@ typedef struct {
   const float *const *planes;
   size_t row_stride;
   int channels, valid;
-  /// Per pair of filters: per channel, FM_FFT_SIZE^2 complex bins (re, im) of (conj(A) + i conj(B)) /
-  /// FM_FFT_SIZE^2 for the pair's kernels A and B, in the transforms' bit-reversed order (bin
-  /// r x FM_FFT_SIZE + s holds frequency (bitreverse(r), bitreverse(s))); then the two biases.
+  /// Per pair of filters, with U_c = (conj(A_c) + i conj(B_c)) / FM_FFT_SIZE^2 for the pair's kernels A
+  /// and B on channel c: for each two channels c, c + 1, FM_FFT_SIZE^2 bins of P = (U_c - i U_c+1) / 2 and
+  /// Q = (U_c + i U_c+1) / 2 (re, im, re, im); for a last odd channel, its bins of U_c (re, im); then the
+  /// two biases. Bins are in the transforms' bit-reversed order (bin r x FM_FFT_SIZE + s holds frequency
+  /// (bitreverse(r), bitreverse(s))).
   const float *spectra;
   int pairs;
   /// The tile rows and strip columns written: rows first_row..<rows (rows <= valid), columns 0..<columns.
@@ -101,7 +103,7 @@ typedef struct {
   /// NULL: not wanted.
   float *const *outs;
   size_t out_row_stride;
-  /// (2 + 2 x channels) x FM_FFT_SIZE x (FM_FFT_SIZE + 1) x 16 floats.
+  /// (2 + 2 x ceil(channels / 2)) x FM_FFT_SIZE x (FM_FFT_SIZE + 1) x 16 floats.
   float *scratch;
 } fm_fft_args;
 
