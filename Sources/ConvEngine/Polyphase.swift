@@ -13,11 +13,16 @@ struct Polyphase {
   let layer: ConvLayer
   private let original: ConvLayer
 
+  /// Layers this rewriting computes: square strides of 2 or more, no dilation, one group.
+  static func canTake(_ conv: ConvLayer) -> Bool {
+    conv.stride.x >= 2 && conv.stride.y == conv.stride.x && conv.dilation == Pair(1) && conv.groups == 1
+  }
+
   /// Whether `conv` is computed this way: square strides of 2 or more, no dilation, one group, and fewer
   /// multiply-adds than the strided kernels do with the input's channels padded to whole chunks (`chunk`).
   static func pays(for conv: ConvLayer, chunk: Int) -> Bool {
+    guard canTake(conv) else { return false }
     let s = conv.stride.x
-    guard s >= 2, conv.stride.y == s, conv.dilation == Pair(1), conv.groups == 1 else { return false }
     let chunked = (conv.inputChannels + chunk - 1) / chunk * chunk
     let kernel = ((conv.kernel.y + s - 1) / s) * ((conv.kernel.x + s - 1) / s)
     return conv.inputChannels * s * s * kernel < chunked * conv.kernel.y * conv.kernel.x

@@ -16,11 +16,16 @@ extension PreparedConv {
   /// with more, with a margin.
   static let fftBreakEven = 96
 
-  /// Large kernels (5x5 to 17x17: each tile still gives 16 or more outputs a side) on few channels, stride
-  /// 1, undilated, ungrouped, with enough multiply-adds per output: a learned first layer.
+  /// The FFT path computes stride-1, undilated, ungrouped layers with kernels up to 17x17 (each tile still
+  /// gives 16 or more outputs a side).
+  static func fftCanTake(_ conv: ConvLayer) -> Bool {
+    max(conv.kernel.x, conv.kernel.y) <= 17 && conv.stride == Pair(1) && conv.dilation == Pair(1) && conv.groups == 1
+  }
+
+  /// It pays for large kernels (5x5 and more) on few channels with enough multiply-adds per output: a
+  /// learned first layer.
   static func fftApplies(_ conv: ConvLayer) -> Bool {
-    min(conv.kernel.x, conv.kernel.y) >= 5 && max(conv.kernel.x, conv.kernel.y) <= 17 && conv.stride == Pair(1)
-      && conv.dilation == Pair(1) && conv.groups == 1 && conv.inputChannels <= fftMaxChannels
+    fftCanTake(conv) && min(conv.kernel.x, conv.kernel.y) >= 5 && conv.inputChannels <= fftMaxChannels
       && conv.inputChannels * conv.kernel.x * conv.kernel.y >= fftBreakEven
   }
 

@@ -2,11 +2,15 @@ import CConvKernels
 
 /// Winograd F(2x2, 3x3) (winograd_kernels.c): when it applies, the transformed kernels, and the rows.
 extension PreparedConv {
-  /// Winograd F(2x2, 3x3) takes 3x3, stride-1, undilated, ungrouped layers; it pays with whole chunks of
-  /// input channels (with fewer, the chunk's zero channels cost more than the multiplications saved).
-  static func winogradApplies(_ conv: ConvLayer) -> Bool {
+  /// Winograd F(2x2, 3x3) computes 3x3, stride-1, undilated, ungrouped layers.
+  static func winogradCanTake(_ conv: ConvLayer) -> Bool {
     conv.kernel == Pair(3) && conv.stride == Pair(1) && conv.dilation == Pair(1) && conv.groups == 1
-      && conv.channelsPerGroup >= channelsLastFrom
+  }
+
+  /// It pays with whole chunks of input channels (with fewer, the chunk's zero channels cost more than the
+  /// multiplications saved).
+  static func winogradApplies(_ conv: ConvLayer) -> Bool {
+    winogradCanTake(conv) && conv.channelsPerGroup >= channelsLastFrom
   }
 
   /// Winograd's transformed kernels U = G g Gt (G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]), per block of

@@ -71,22 +71,40 @@ public struct PreparedConv: @unchecked Sendable {
   /// Packed weights a channels-last call reads at most, so that they stay in the L2 cache.
   static let channelsLastWeightBytes = 128 * 1024
 
+  /// The tests' way of holding a faster algorithm to the reference on every layer it can compute, not only
+  /// where the cost model takes it.
+  enum Forcing: Sendable { case none, winograd, fft, spaceToDepth }
+
   public init(_ conv: ConvLayer, input: Tensor, layerIndex: Int = 0, path: Engine.Path = .best,
               algorithm: Engine.Algorithm = .auto) throws(ShapeError) {
+    try self.init(conv, input: input, layerIndex: layerIndex, path: path, algorithm: algorithm, forcing: .none)
+  }
+
+  init(_ conv: ConvLayer, input: Tensor, layerIndex: Int = 0, path: Engine.Path = .best, algorithm: Engine.Algorithm = .auto,
+       forcing: Forcing) throws(ShapeError) {
     precondition(input.channels == conv.inputChannels)
     let g = try LayerGeometry.of(conv, height: input.height, width: input.width, layerIndex: layerIndex)
     self.conv = conv
     geometry = g
     let correlated = conv.flip ? Self.turned(conv) : conv.weights
     var (layer, input, padding) = (conv, input, g.padding)
-    polyphase = Self.polyphasePays(conv, path: path, algorithm: algorithm)
+    switch forcing {
+    case .none: polyphase = Self.polyphasePays(conv, path: path, algorithm: algorithm)
+    case .spaceToDepth: polyphase = path != .portable && Polyphase.canTake(conv)
+    case .winograd, .fft: polyphase = false
+    }
     if polyphase {
       let phased = Polyphase(conv, weights: correlated)
       (layer, input, padding) = (phased.layer, phased.phases(of: input, geometry: g), Padding.none)
     }
     computed = layer
     weights = polyphase ? layer.weights : correlated
-    method = Self.method(for: layer, path: path, algorithm: algorithm, phased: polyphase)
+    switch forcing {
+    case .winograd where path == .avx512 && Self.winogradCanTake(layer): method = .winograd
+    case .fft where path == .avx512 && Self.fftCanTake(layer): method = .fft
+    case .none: method = Self.method(for: layer, path: path, algorithm: algorithm, phased: polyphase)
+    default: method = Self.method(for: layer, path: path, algorithm: .direct, phased: polyphase)
+    }
     let pixelBlock: Int
     var layout = PaddingPlan.Layout.planes
     switch method {

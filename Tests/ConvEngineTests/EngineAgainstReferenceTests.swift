@@ -70,6 +70,7 @@ final class EngineAgainstReferenceTests: XCTestCase {
     var refused = 0
     var winograd = 0
     var polyphase = 0
+    var forcedCases: [PreparedConv.Forcing: Int] = [:]
     var fft = 0
     var worst: [String: Float] = [:]  // the largest relative error of each path and kernel kind
     for seed in UInt64(1)...3000 {
@@ -93,6 +94,13 @@ final class EngineAgainstReferenceTests: XCTestCase {
           let method = "\(path), \(engine.algorithmName(of: .conv(conv)))"
           worst[method] = max(worst[method] ?? 0, assertClose(fast, reference, "seed \(seed), \(path) path, \(algorithm): \(conv.kernel) stride \(conv.stride) dilation \(conv.dilation) groups \(conv.groups) \(conv.padding) \(conv.paddingMode) input \(input.channels)x\(input.height)x\(input.width)"))
         }
+        // Each faster algorithm forced on every case it can compute, not only where the cost model takes it.
+        for forcing in [PreparedConv.Forcing.winograd, .fft, .spaceToDepth] {
+          guard let forced = forcedOutput(conv, input, path: path, forcing: forcing, threads: threads) else { continue }
+          forcedCases[forcing, default: 0] += 1
+          let method = "\(path), \(forcing) forced"
+          worst[method] = max(worst[method] ?? 0, assertClose(forced, reference, "seed \(seed), \(path) path, \(forcing) forced: \(conv.kernel) stride \(conv.stride) \(conv.padding) \(conv.paddingMode) input \(input.channels)x\(input.height)x\(input.width)"))
+        }
         if path == .avx512, (try? PreparedConv(conv, input: input, path: path))?.method == .winograd { winograd += 1 }
         if path == .avx512, (try? PreparedConv(conv, input: input, path: path))?.method == .fft { fft += 1 }
         if path != .portable, (try? PreparedConv(conv, input: input, path: path))?.polyphase == true { polyphase += 1 }
@@ -105,8 +113,31 @@ final class EngineAgainstReferenceTests: XCTestCase {
     }
     if Engine.Path.avx512.isSupported { XCTAssertGreaterThan(winograd, 50, "too few cases took Winograd's path") }
     if Engine.Path.avx512.isSupported { XCTAssertGreaterThan(fft, 30, "too few cases took the FFT path") }
+    print("NOTE: sweep, cases with each algorithm forced (over the SIMD paths): \(forcedCases)")
+    if Engine.Path.avx512.isSupported {
+      XCTAssertGreaterThan(forcedCases[.winograd] ?? 0, 200, "Winograd forced")
+      XCTAssertGreaterThan(forcedCases[.fft] ?? 0, 300, "FFT forced")
+    }
+    if Engine.Path.avx2.isSupported { XCTAssertGreaterThan(forcedCases[.spaceToDepth] ?? 0, 30, "space-to-depth forced") }
     if Engine.Path.avx2.isSupported { XCTAssertGreaterThan(polyphase, 20, "too few cases took the space-to-depth path") }
     XCTAssertGreaterThan(refused, 10, "the refusals were not exercised")
+  }
+
+  /// The whole output of `conv` with `forcing`, or nil where that algorithm cannot compute the layer on `path`.
+  func forcedOutput(_ conv: ConvLayer, _ input: Tensor, path: Engine.Path, forcing: PreparedConv.Forcing, threads: Int) -> Tensor? {
+    guard let prepared = try? PreparedConv(conv, input: input, path: path, forcing: forcing) else { return nil }
+    switch forcing {
+    case .winograd: guard prepared.method == .winograd else { return nil }
+    case .fft: guard prepared.method == .fft else { return nil }
+    case .spaceToDepth: guard prepared.polyphase else { return nil }
+    case .none: break
+    }
+    let g = prepared.geometry
+    var output = Tensor(channels: conv.filterCount, height: g.outputHeight, width: g.outputWidth)
+    output.values.withUnsafeMutableBufferPointer {
+      prepared.compute(filters: 0..<conv.filterCount, rows: 0..<g.outputHeight, into: $0.baseAddress!, threads: threads)
+    }
+    return output
   }
 
   /// Every path this CPU can run; a missing one is said, not silently dropped.
