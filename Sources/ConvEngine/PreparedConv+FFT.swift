@@ -39,19 +39,29 @@ extension PreparedConv {
     let reversed = (0..<n).map { i in (0..<bits).reduce(0) { $0 | ((i >> $1) & 1) << (bits - 1 - $1) } }
     let cosines = (0..<n).map { cos(2 * Double.pi * Double($0) / Double(n)) }
     let sines = (0..<n).map { sin(2 * Double.pi * Double($0) / Double(n)) }
-    // conj(DFT(w))[u][v] / n^2 = sum of w[m][k] e^{+2 pi i (u m + v k) / n} / n^2.
+    // conj(DFT(w))[u][v] / n^2 = sum over m of e^{+2 pi i u m / n} (sum over k of w[m][k] e^{+2 pi i v k / n}) / n^2:
+    // along the rows first, then the columns (n^2 K + n K^2 terms instead of n^2 K^2, for banks of large kernels).
     func spectrum(filter f: Int, channel c: Int) -> [(re: Double, im: Double)] {
+      var rows = [(re: Double, im: Double)](repeating: (0, 0), count: kh * n)  // [m][v]
+      for m in 0..<kh {
+        for v in 0..<n {
+          var (re, im) = (0.0, 0.0)
+          for k in 0..<kw {
+            let w = Double(weights[((f * channels + c) * kh + m) * kw + k])
+            re += w * cosines[(v * k) % n]
+            im += w * sines[(v * k) % n]
+          }
+          rows[m * n + v] = (re, im)
+        }
+      }
       var bins = [(re: Double, im: Double)](repeating: (0, 0), count: n * n)
       for u in 0..<n {
         for v in 0..<n {
           var (re, im) = (0.0, 0.0)
           for m in 0..<kh {
-            for k in 0..<kw {
-              let w = Double(weights[((f * channels + c) * kh + m) * kw + k])
-              let turn = (u * m + v * k) % n
-              re += w * cosines[turn]
-              im += w * sines[turn]
-            }
+            let (c, s, r) = (cosines[(u * m) % n], sines[(u * m) % n], rows[m * n + v])
+            re += r.re * c - r.im * s
+            im += r.re * s + r.im * c
           }
           bins[reversed[u] * n + reversed[v]] = (re / Double(n * n), im / Double(n * n))
         }
