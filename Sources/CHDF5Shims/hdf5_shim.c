@@ -1,6 +1,11 @@
 // Float datasets of HDF5 files through libhdf5 (see HDF5Shims.h).
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 
@@ -8,7 +13,7 @@
 
 static void fm_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
-int fm_h5_open(const char *path, int64_t *file, char *message) {
+static int fm_h5_open(const char *path, int64_t *file, char *message) {
   fm_h5_quiet();
   if (H5Fis_hdf5(path) <= 0) {
     snprintf(message, FM_H5_MESSAGE_SIZE, "is not an HDF5 file libhdf5 can read (damaged or truncated?)");
@@ -23,7 +28,7 @@ int fm_h5_open(const char *path, int64_t *file, char *message) {
   return 0;
 }
 
-void fm_h5_close(int64_t file) { H5Fclose((hid_t)file); }
+static void fm_h5_close(int64_t file) { H5Fclose((hid_t)file); }
 
 typedef struct {
   fm_h5_dataset *out;
@@ -75,7 +80,7 @@ static herr_t fm_h5_visit(hid_t group, const char *name, const H5L_info_t *info,
   return 0;
 }
 
-int fm_h5_list(int64_t file, fm_h5_dataset *out, int capacity, char *message) {
+static int fm_h5_list(int64_t file, fm_h5_dataset *out, int capacity, char *message) {
   fm_h5_quiet();
   fm_h5_listing listing = {.out = out, .capacity = capacity, .count = 0, .too_long = 0};
   if (H5Lvisit((hid_t)file, H5_INDEX_NAME, H5_ITER_INC, fm_h5_visit, &listing) < 0) {
@@ -89,7 +94,7 @@ int fm_h5_list(int64_t file, fm_h5_dataset *out, int capacity, char *message) {
   return listing.count;
 }
 
-int fm_h5_read_float(int64_t file, const char *name, float *out, uint64_t count, char *message) {
+static int fm_h5_read_float(int64_t file, const char *name, float *out, uint64_t count, char *message) {
   fm_h5_quiet();
   hid_t dataset = H5Dopen2((hid_t)file, name, H5P_DEFAULT);
   if (dataset < 0) {
@@ -115,4 +120,117 @@ int fm_h5_read_float(int64_t file, const char *name, float *out, uint64_t count,
   if (space >= 0) H5Sclose(space);
   H5Dclose(dataset);
   return status;
+}
+
+// --- Each call in a child process ---
+//
+// libhdf5 trusts a file's structure: some damaged files make it read through a null pointer (fuzz-hdf5
+// found one in H5Lvisit, Tests/WeightsFilesTests/Files/hdf5-null-heap.h5). So every reading runs in a child
+// process that shares only a buffer for its result with featuremaps: a crash there becomes the one-line
+// error of a damaged file, and featuremaps goes on.
+
+typedef struct {
+  int status;  // 0 done, -1 refused with `message`
+  int count;
+  char message[FM_H5_MESSAGE_SIZE];
+} fm_h5_result;
+
+enum { FM_H5_HEADER = (sizeof(fm_h5_result) + 63) / 64 * 64 };  // the payload after it stays aligned
+
+// A buffer the child writes and the parent reads: shared, anonymous.
+static fm_h5_result *fm_h5_shared(size_t bytes, char *message) {
+  void *memory = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) {
+    snprintf(message, FM_H5_MESSAGE_SIZE, "cannot be read: no memory for %zu bytes", bytes);
+    return NULL;
+  }
+  return memory;
+}
+
+// In the child: a crash must end it quietly (the default actions), not run featuremaps' handlers.
+static void fm_h5_child_signals(void) {
+  const int signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
+  for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) signal(signals[i], SIG_DFL);
+}
+
+// Waits for the child; 0 when it finished, else -1 with a message saying how it ended.
+static int fm_h5_wait(pid_t child, char *message) {
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) {
+      snprintf(message, FM_H5_MESSAGE_SIZE, "cannot be read: waiting for libhdf5's process failed (%s)", strerror(errno));
+      return -1;
+    }
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+  if (WIFSIGNALED(status))
+    snprintf(message, FM_H5_MESSAGE_SIZE, "made libhdf5 crash (signal %d): the file is damaged", WTERMSIG(status));
+  else
+    snprintf(message, FM_H5_MESSAGE_SIZE, "made libhdf5 stop (status %d): the file is damaged", WEXITSTATUS(status));
+  return -1;
+}
+
+int fm_h5_list_file(const char *path, fm_h5_dataset *out, int capacity, char *message) {
+  const size_t bytes = FM_H5_HEADER + (size_t)capacity * sizeof(fm_h5_dataset);
+  fm_h5_result *shared = fm_h5_shared(bytes, message);
+  if (shared == NULL) return -1;
+  fm_h5_dataset *listed = (fm_h5_dataset *)((char *)shared + FM_H5_HEADER);
+  pid_t child = fork();
+  if (child == 0) {
+    fm_h5_child_signals();
+    int64_t file;
+    shared->status = fm_h5_open(path, &file, shared->message);
+    if (shared->status == 0) {
+      shared->count = fm_h5_list(file, listed, capacity, shared->message);
+      shared->status = shared->count < 0 ? -1 : 0;
+      fm_h5_close(file);
+    }
+    _exit(0);
+  }
+  int result = -1;
+  if (child < 0) {
+    snprintf(message, FM_H5_MESSAGE_SIZE, "cannot be read: no process for libhdf5 (%s)", strerror(errno));
+  } else if (fm_h5_wait(child, message) == 0) {
+    if (shared->status != 0) {
+      memcpy(message, shared->message, FM_H5_MESSAGE_SIZE);
+      message[FM_H5_MESSAGE_SIZE - 1] = '\0';
+    } else {
+      result = shared->count;
+      memcpy(out, listed, (size_t)(result < capacity ? result : capacity) * sizeof(fm_h5_dataset));
+    }
+  }
+  munmap(shared, bytes);
+  return result;
+}
+
+int fm_h5_read_float_file(const char *path, const char *name, float *out, uint64_t count, char *message) {
+  const size_t bytes = FM_H5_HEADER + (size_t)count * sizeof(float);
+  fm_h5_result *shared = fm_h5_shared(bytes, message);
+  if (shared == NULL) return -1;
+  float *values = (float *)((char *)shared + FM_H5_HEADER);
+  pid_t child = fork();
+  if (child == 0) {
+    fm_h5_child_signals();
+    int64_t file;
+    shared->status = fm_h5_open(path, &file, shared->message);
+    if (shared->status == 0) {
+      shared->status = fm_h5_read_float(file, name, values, count, shared->message);
+      fm_h5_close(file);
+    }
+    _exit(0);
+  }
+  int result = -1;
+  if (child < 0) {
+    snprintf(message, FM_H5_MESSAGE_SIZE, "cannot be read: no process for libhdf5 (%s)", strerror(errno));
+  } else if (fm_h5_wait(child, message) == 0) {
+    if (shared->status != 0) {
+      memcpy(message, shared->message, FM_H5_MESSAGE_SIZE);
+      message[FM_H5_MESSAGE_SIZE - 1] = '\0';
+    } else {
+      memcpy(out, values, (size_t)count * sizeof(float));
+      result = 0;
+    }
+  }
+  munmap(shared, bytes);
+  return result;
 }

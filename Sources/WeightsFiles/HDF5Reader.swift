@@ -4,7 +4,8 @@ import Foundation
 
 /// HDF5 files through libhdf5 (`CHDF5Shims`): Keras's `.weights.h5` (Keras 3: `LAYER/vars/0` the kernel,
 /// `vars/1` the bias) and `.h5` (Keras 2: `model_weights/LAYER/LAYER/kernel:0`). Every float dataset is a
-/// tensor named by its path. Kernels are stored HWIO: import them with layout HWIO.
+/// tensor named by its path. Kernels are stored HWIO: import them with layout HWIO. libhdf5 runs in a child
+/// process for each listing and read (see `CHDF5Shims`): a damaged file that makes it crash is refused.
 struct HDF5Reader: WeightsReader {
   /// libhdf5 (as Debian builds it) is not thread-safe.
   private static let lock = NSLock()
@@ -28,13 +29,13 @@ struct HDF5Reader: WeightsReader {
   init(file: String) throws(WeightsError) {
     self.file = file
     var infos: [TensorInfo] = []
-    try Self.withFile(file) { (handle) throws(WeightsError) in
+    try Self.serialized { () throws(WeightsError) in
       var message = [CChar](repeating: 0, count: Int(FM_H5_MESSAGE_SIZE))
       var listed = [fm_h5_dataset](repeating: fm_h5_dataset(), count: 64)
-      var count = fm_h5_list(handle, &listed, Int32(listed.count), &message)
+      var count = fm_h5_list_file(file, &listed, Int32(listed.count), &message)
       if count > Int32(listed.count) && count <= Int32(Self.maximumDatasets) {
         listed = [fm_h5_dataset](repeating: fm_h5_dataset(), count: Int(count))
-        count = fm_h5_list(handle, &listed, Int32(listed.count), &message)
+        count = fm_h5_list_file(file, &listed, Int32(listed.count), &message)
       }
       if count < 0 { throw WeightsError(file: file, reason: Self.text(message)) }
       if count > Int32(Self.maximumDatasets) {
@@ -53,23 +54,19 @@ struct HDF5Reader: WeightsReader {
     guard let info = tensors.first(where: { $0.name == name }) else { throw WeightsError(file: file, reason: "has no tensor '\(name)'") }
     let count = try checkedElementCount(info.shape, of: name, in: file)
     var values = [Float](repeating: 0, count: count)
-    try Self.withFile(file) { (handle) throws(WeightsError) in
+    try Self.serialized { () throws(WeightsError) in
       var message = [CChar](repeating: 0, count: Int(FM_H5_MESSAGE_SIZE))
-      let status = values.withUnsafeMutableBufferPointer { fm_h5_read_float(handle, name, $0.baseAddress, UInt64(count), &message) }
+      let status = values.withUnsafeMutableBufferPointer { fm_h5_read_float_file(file, name, $0.baseAddress, UInt64(count), &message) }
       if status != 0 { throw WeightsError(file: file, reason: Self.text(message)) }
     }
     return WeightsTensor(name: name, shape: info.shape, values: values)
   }
 
-  /// Opens the file, runs `body` under the library's lock, closes it.
-  private static func withFile(_ file: String, _ body: (Int64) throws(WeightsError) -> Void) throws(WeightsError) {
+  /// Runs `body` under the library's lock: no other thread is in libhdf5 when a call forks its process.
+  private static func serialized(_ body: () throws(WeightsError) -> Void) throws(WeightsError) {
     lock.lock()
     defer { lock.unlock() }
-    var handle: Int64 = 0
-    var message = [CChar](repeating: 0, count: Int(FM_H5_MESSAGE_SIZE))
-    if fm_h5_open(file, &handle, &message) != 0 { throw WeightsError(file: file, reason: text(message)) }
-    defer { fm_h5_close(handle) }
-    try body(handle)
+    try body()
   }
 
   private static func text(_ message: [CChar]) -> String {

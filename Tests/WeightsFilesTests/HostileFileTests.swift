@@ -98,4 +98,12 @@ extension HostileFileTests {
     let result = refusal("hdf5-huge-element-size.h5")
     XCTAssertFalse(result.contains("\n"), result)
   }
+
+  /// fuzz-hdf5's finding: a damaged symbol table makes libhdf5 itself read through a null pointer while
+  /// listing the groups. libhdf5 runs in a child process, so this process goes on, and reads HDF5 after it.
+  func testAnHDF5FileThatCrashesLibhdf5IsRefusedAndTheProcessGoesOn() {
+    let result = refusal("hdf5-null-heap.h5")
+    XCTAssertTrue(result.hasPrefix("made libhdf5 crash (signal ") && result.hasSuffix("): the file is damaged"), result)
+    XCTAssertEqual(refusal("keras3.weights.h5"), "accepted")
+  }
 }

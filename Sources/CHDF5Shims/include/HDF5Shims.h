@@ -1,8 +1,9 @@
 // HDF5Shims: the only place where featuremaps calls libhdf5, to read float datasets of Keras weights files.
 //
 // libhdf5 prints an error stack to standard error unless told not to, and some of its type names are
-// macros Swift cannot import. These functions turn the printing off, keep every libhdf5 call in C, and
-// return a status and a one-line message instead. libhdf5 is not thread-safe: the caller serializes calls.
+// macros Swift cannot import. These functions turn the printing off, keep every libhdf5 call in C (in a
+// child process: see hdf5_shim.c), and return a status and a one-line message instead. libhdf5 is not
+// thread-safe: the caller serializes calls.
 #ifndef FEATUREMAPS_HDF5_SHIMS_H
 #define FEATUREMAPS_HDF5_SHIMS_H
 
@@ -20,15 +21,13 @@ typedef struct {
   int element_size;            // bytes per stored element
 } fm_h5_dataset;
 
-/// Opens an HDF5 file read-only; 0 and `*file` on success, -1 and a message otherwise.
-int fm_h5_open(const char *path, int64_t *file, char *message);
-void fm_h5_close(int64_t file);
+/// Lists the datasets of the HDF5 file at `path` reachable from the root, in name order: fills up to
+/// `capacity` of `out` and returns how many there are (which may be more than `capacity`), or -1 and a
+/// message. Runs libhdf5 in a child process, so that a file that makes it crash is a refusal.
+int fm_h5_list_file(const char *path, fm_h5_dataset *out, int capacity, char *message);
 
-/// Lists the datasets reachable from the root, in name order: fills up to `capacity` of `out` and returns
-/// how many there are (which may be more than `capacity`), or -1 and a message.
-int fm_h5_list(int64_t file, fm_h5_dataset *out, int capacity, char *message);
-
-/// Reads dataset `name`, which must hold exactly `count` floating-point elements, converted to float.
-int fm_h5_read_float(int64_t file, const char *name, float *out, uint64_t count, char *message);
+/// Reads dataset `name` of the file at `path`, which must hold exactly `count` floating-point elements,
+/// converted to float; 0, or -1 and a message. In a child process too.
+int fm_h5_read_float_file(const char *path, const char *name, float *out, uint64_t count, char *message);
 
 #endif
