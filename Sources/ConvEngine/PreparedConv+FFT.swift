@@ -11,9 +11,9 @@ extension PreparedConv {
   /// Outputs per tile side: a 32-pixel tile gives 33 - K for a K-wide kernel.
   static func fftValid(_ conv: ConvLayer) -> Int { fftSize + 1 - max(conv.kernel.x, conv.kernel.y) }
 
-  /// The FFT path's cost per output and filter is about that of this many multiply-adds of the direct
-  /// kernels (W2's 7x7x3 layer, 147 of them, ran 2.2 times faster on AMD EPYC, one core): it takes layers
-  /// with more, with a margin.
+  /// The FFT path's cost per output and filter, in multiply-adds of the direct kernels: W2's 7x7x3 layer
+  /// (147 of them) runs about 1.5 times faster with it (AMD EPYC, two threads, `--timings`: 0.77-0.92 s
+  /// against 1.20-1.24 s), so about 100. Layers from 96 take it; between 96 and 147 it is not measured.
   static let fftBreakEven = 96
 
   /// The FFT path computes stride-1, undilated, ungrouped layers with kernels up to 17x17 (each tile still
