@@ -32,8 +32,9 @@ public struct Engine: Sendable {
   public enum Algorithm: String, Sendable, CaseIterable {
     /// The direct kernels only: every multiply-add of the definition.
     case direct
-    /// Faster algorithms where they pay (Winograd F(2x2, 3x3) for 3x3 stride-1 layers with 8 or more input
-    /// channels per filter, on AVX-512), the direct kernels elsewhere.
+    /// Faster algorithms where they pay, the direct kernels elsewhere: Winograd F(2x2, 3x3) for 3x3 stride-1
+    /// layers with 8 or more input channels and FFT convolution for large kernels on few channels (AVX-512),
+    /// space-to-depth for strided layers with few channels (see `PreparedConv.method`).
     case auto
   }
 
