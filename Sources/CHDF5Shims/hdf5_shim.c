@@ -170,67 +170,73 @@ static int fm_h5_wait(pid_t child, char *message) {
   return -1;
 }
 
-int fm_h5_list_file(const char *path, fm_h5_dataset *out, int capacity, char *message) {
-  const size_t bytes = FM_H5_HEADER + (size_t)capacity * sizeof(fm_h5_dataset);
-  fm_h5_result *shared = fm_h5_shared(bytes, message);
-  if (shared == NULL) return -1;
-  fm_h5_dataset *listed = (fm_h5_dataset *)((char *)shared + FM_H5_HEADER);
+// The child's work on the opened file: fills `result` (status, count, message) and `payload`.
+typedef void (*fm_h5_work)(int64_t file, fm_h5_result *result, void *payload, const void *request);
+
+// Runs `work` in a child process. On success (0), `*shared` holds the child's result and its payload after
+// FM_H5_HEADER bytes: the caller copies what it needs and unmaps FM_H5_HEADER + `payload` bytes. Otherwise
+// -1 and a message (the child's refusal, or how it ended).
+static int fm_h5_in_child(const char *path, size_t payload, fm_h5_work work, const void *request, fm_h5_result **shared,
+                          char *message) {
+  const size_t bytes = FM_H5_HEADER + payload;
+  fm_h5_result *result = fm_h5_shared(bytes, message);
+  if (result == NULL) return -1;
   pid_t child = fork();
   if (child == 0) {
     fm_h5_child_signals();
     int64_t file;
-    shared->status = fm_h5_open(path, &file, shared->message);
-    if (shared->status == 0) {
-      shared->count = fm_h5_list(file, listed, capacity, shared->message);
-      shared->status = shared->count < 0 ? -1 : 0;
+    result->status = fm_h5_open(path, &file, result->message);
+    if (result->status == 0) {
+      work(file, result, (char *)result + FM_H5_HEADER, request);
       fm_h5_close(file);
     }
     _exit(0);
   }
-  int result = -1;
   if (child < 0) {
     snprintf(message, FM_H5_MESSAGE_SIZE, "cannot be read: no process for libhdf5 (%s)", strerror(errno));
   } else if (fm_h5_wait(child, message) == 0) {
-    if (shared->status != 0) {
-      memcpy(message, shared->message, FM_H5_MESSAGE_SIZE);
-      message[FM_H5_MESSAGE_SIZE - 1] = '\0';
-    } else {
-      result = shared->count;
-      memcpy(out, listed, (size_t)(result < capacity ? result : capacity) * sizeof(fm_h5_dataset));
+    if (result->status == 0) {
+      *shared = result;
+      return 0;
     }
+    memcpy(message, result->message, FM_H5_MESSAGE_SIZE);
+    message[FM_H5_MESSAGE_SIZE - 1] = '\0';
   }
-  munmap(shared, bytes);
-  return result;
+  munmap(result, bytes);
+  return -1;
+}
+
+static void fm_h5_list_work(int64_t file, fm_h5_result *result, void *payload, const void *request) {
+  result->count = fm_h5_list(file, payload, *(const int *)request, result->message);
+  result->status = result->count < 0 ? -1 : 0;
+}
+
+int fm_h5_list_file(const char *path, fm_h5_dataset *out, int capacity, char *message) {
+  const size_t payload = (size_t)capacity * sizeof(fm_h5_dataset);
+  fm_h5_result *shared;
+  if (fm_h5_in_child(path, payload, fm_h5_list_work, &capacity, &shared, message) != 0) return -1;
+  const int count = shared->count;
+  memcpy(out, (char *)shared + FM_H5_HEADER, (size_t)(count < capacity ? count : capacity) * sizeof(fm_h5_dataset));
+  munmap(shared, FM_H5_HEADER + payload);
+  return count;
+}
+
+typedef struct {
+  const char *name;
+  uint64_t count;
+} fm_h5_read_request;
+
+static void fm_h5_read_work(int64_t file, fm_h5_result *result, void *payload, const void *request) {
+  const fm_h5_read_request *read = request;
+  result->status = fm_h5_read_float(file, read->name, payload, read->count, result->message);
 }
 
 int fm_h5_read_float_file(const char *path, const char *name, float *out, uint64_t count, char *message) {
-  const size_t bytes = FM_H5_HEADER + (size_t)count * sizeof(float);
-  fm_h5_result *shared = fm_h5_shared(bytes, message);
-  if (shared == NULL) return -1;
-  float *values = (float *)((char *)shared + FM_H5_HEADER);
-  pid_t child = fork();
-  if (child == 0) {
-    fm_h5_child_signals();
-    int64_t file;
-    shared->status = fm_h5_open(path, &file, shared->message);
-    if (shared->status == 0) {
-      shared->status = fm_h5_read_float(file, name, values, count, shared->message);
-      fm_h5_close(file);
-    }
-    _exit(0);
-  }
-  int result = -1;
-  if (child < 0) {
-    snprintf(message, FM_H5_MESSAGE_SIZE, "cannot be read: no process for libhdf5 (%s)", strerror(errno));
-  } else if (fm_h5_wait(child, message) == 0) {
-    if (shared->status != 0) {
-      memcpy(message, shared->message, FM_H5_MESSAGE_SIZE);
-      message[FM_H5_MESSAGE_SIZE - 1] = '\0';
-    } else {
-      memcpy(out, values, (size_t)count * sizeof(float));
-      result = 0;
-    }
-  }
-  munmap(shared, bytes);
-  return result;
+  const size_t payload = (size_t)count * sizeof(float);
+  const fm_h5_read_request request = {.name = name, .count = count};
+  fm_h5_result *shared;
+  if (fm_h5_in_child(path, payload, fm_h5_read_work, &request, &shared, message) != 0) return -1;
+  memcpy(out, (char *)shared + FM_H5_HEADER, payload);
+  munmap(shared, FM_H5_HEADER + payload);
+  return 0;
 }
