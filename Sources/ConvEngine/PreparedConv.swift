@@ -138,12 +138,9 @@ public struct PreparedConv: @unchecked Sendable {
     let extraBottom = (g.outputHeight + tileHeight - 1) / tileHeight * tileHeight - g.outputHeight + max(0, longer - layer.kernel.y)
     plan = PaddingPlan(input, padding: padding, mode: layer.paddingMode, extraRight: extraRight,
                        extraBottom: extraBottom, layout: layout)
-    if method == .portable || method == .fft {
-      source = plan.isIdentity ? input : plan.tensor(from: input)
-    } else if case .rows = method {
-      source = plan.isIdentity ? input : plan.tensor(from: input)
-    } else {
-      source = input  // channels-last and Winograd: `plan` pads the rows a worker needs into its ring
+    switch method {
+    case .portable, .rows, .fft: source = plan.isIdentity ? input : plan.tensor(from: input)
+    case .channelsLast, .winograd: source = input  // `plan` pads the rows a worker needs into its ring
     }
     switch method {
     case .winograd: (blocks, packed) = Self.packWinograd(weights, conv: layer, filterBlock: filterBlock)
