@@ -90,7 +90,7 @@ let package = Package(
     // TestSupport: helpers the test targets share (paths, temporary folders, running the binary, seeded numbers).
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"]),
-    .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Basics", "TestSupport"], exclude: ["Corpus"]),
+    .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Basics", "TestSupport", "CLibDeflate"], exclude: ["Corpus"]),
     .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "TestSupport"]),
     .testTarget(name: "FilterBanksTests", dependencies: ["FilterBanks", "ConvEngine", "Basics", "TestSupport"]),
     .testTarget(name: "WeightsFilesTests", dependencies: ["WeightsFiles", "TestSupport"], exclude: ["Files"]),

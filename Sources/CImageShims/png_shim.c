@@ -9,6 +9,7 @@
 #include <png.h>
 
 #include "ImageShims.h"
+#include "rle_deflate.h"
 
 // libpng's own limit is 1,000,000 pixels a side; featuremaps checks the pixel count itself as well.
 #define FM_PNG_MAX_SIDE 1000000
@@ -162,85 +163,83 @@ static void fm_png_flush_file(png_structp png) {
   }
 }
 
-// The image data is filtered here and compressed with libdeflate (about twice as fast as zlib at its
-// fastest level, and smaller); libpng writes the signature and every chunk around it.
+// The image data is filtered and compressed here; libpng writes the signature and every chunk around
+// it. Levels 0 and 1 stream: a band of rows at a time is filtered into a small buffer, compressed by
+// the run-length encoder (rle_deflate.c, stored blocks for level 0) and written as IDAT chunks, so the
+// map's bytes are read once and little memory is touched. Levels 2-12 go to libdeflate, which wants
+// the whole filtered image at once.
 #define FM_IDAT_PIECE (64u * 1024u * 1024u)
+#define FM_STREAMED_BAND_BYTES (128u * 1024u)  // filtered bytes per block: stays in L2 between the passes
+#define FM_STREAMED_IDAT_BYTES (1024u * 1024u)
+
+// Row `y` filtered: its filter-type byte, then its bytes (16-bit samples big-endian) minus, for Up,
+// the bytes of the row above (zero above row 0).
+static void fm_png_filter_row(uint8_t *out, const void *samples, uint32_t width, int bit_depth,
+                              fm_png_filter filter, uint32_t y) {
+  int up = filter == FM_PNG_FILTER_UP && y > 0;
+  out[0] = filter == FM_PNG_FILTER_UP ? 2 : 0;
+  uint8_t *row = out + 1;
+  if (bit_depth == 16) {
+    const uint16_t *values = (const uint16_t *)samples + (size_t)width * y;
+    const uint16_t *above = values - width;
+    for (uint32_t x = 0; x < width; x++) {
+      uint16_t v = values[x], a = up ? above[x] : 0;
+      row[2 * x] = (uint8_t)((v >> 8) - (a >> 8));
+      row[2 * x + 1] = (uint8_t)((v & 0xFF) - (a & 0xFF));
+    }
+  } else {
+    const uint8_t *values = (const uint8_t *)samples + (size_t)width * y;
+    if (up) {
+      for (uint32_t x = 0; x < width; x++) row[x] = (uint8_t)(values[x] - values[x - (size_t)width]);
+    } else {
+      memcpy(row, values, width);
+    }
+  }
+}
 
 fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, int bit_depth, int compression_level,
                             fm_png_filter filter, const void *samples, const char *const *text_keys,
                             const char *const *text_values, int text_count, char *message) {
   message[0] = '\0';
-  size_t sample_bytes = (size_t)bit_depth / 8;
-  size_t row_bytes = (size_t)width * sample_bytes;
-  size_t filtered_size = (row_bytes + 1) * height;
-  uint8_t *filtered = malloc(filtered_size);
-  struct libdeflate_compressor *compressor = libdeflate_alloc_compressor(compression_level);
-  size_t bound = compressor == NULL ? 0 : libdeflate_zlib_compress_bound(compressor, filtered_size);
-  uint8_t *compressed = compressor == NULL ? NULL : malloc(bound);
-  if (filtered == NULL || compressor == NULL || compressed == NULL) {
-    free(filtered);
-    free(compressed);
-    if (compressor != NULL) libdeflate_free_compressor(compressor);
-    snprintf(message, FM_MESSAGE_SIZE, "out of memory for a %ux%u map", width, height);
-    return FM_ERR_NO_MEMORY;
+  size_t filtered_row = (size_t)width * ((size_t)bit_depth / 8) + 1;
+  int streamed = compression_level <= 1;
+  uint32_t band_rows = height;
+  if (streamed) {
+    size_t rows = FM_STREAMED_BAND_BYTES / filtered_row;
+    band_rows = rows < 1 ? 1 : (rows < height ? (uint32_t)rows : height);
   }
-
-  // PNG stores 16-bit samples big-endian; the Up filter subtracts the byte above (zero above row 0).
-  const uint8_t *source = samples;
-  for (uint32_t y = 0; y < height; y++) {
-    uint8_t *out = filtered + (row_bytes + 1) * y;
-    out[0] = filter == FM_PNG_FILTER_UP ? 2 : 0;
-    uint8_t *row = out + 1;
-    if (bit_depth == 16) {
-      const uint16_t *values = (const uint16_t *)(source + row_bytes * y);
-      for (uint32_t x = 0; x < width; x++) {
-        row[2 * x] = (uint8_t)(values[x] >> 8);
-        row[2 * x + 1] = (uint8_t)(values[x] & 0xFF);
-      }
-    } else {
-      memcpy(row, source + row_bytes * y, row_bytes);
-    }
-  }
-  if (filter == FM_PNG_FILTER_UP) {
-    for (uint32_t y = height - 1; y > 0; y--) {  // bottom up, so each row still sees the raw row above
-      uint8_t *row = filtered + (row_bytes + 1) * y + 1;
-      const uint8_t *above = row - (row_bytes + 1);
-      for (size_t i = 0; i < row_bytes; i++) row[i] = (uint8_t)(row[i] - above[i]);
-    }
-  }
-  size_t compressed_size = libdeflate_zlib_compress(compressor, filtered, filtered_size, compressed, bound);
-  libdeflate_free_compressor(compressor);
-  free(filtered);
-  if (compressed_size == 0) {
-    free(compressed);
-    snprintf(message, FM_MESSAGE_SIZE, "compression failed");
-    return FM_ERR_NO_MEMORY;
-  }
-
-  FILE *file = fopen(path, "wb");
-  if (file == NULL) {
-    free(compressed);
-    snprintf(message, FM_MESSAGE_SIZE, "cannot create the file");
-    return FM_ERR_IO;
-  }
-  fm_png_context context = {.message = message, .file = file};
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &context, fm_png_error, fm_png_warning);
-  png_infop info = png == NULL ? NULL : png_create_info_struct(png);
+  size_t band_size = filtered_row * band_rows;
+  struct libdeflate_compressor *volatile compressor = streamed ? NULL : libdeflate_alloc_compressor(compression_level);
+  size_t capacity = streamed ? 2 + FM_STREAMED_IDAT_BYTES + fm_rle_deflate_block_bound(band_size)
+                             : (compressor == NULL ? 0 : libdeflate_zlib_compress_bound(compressor, band_size));
+  uint8_t *volatile filtered = malloc(band_size);
+  uint8_t *volatile compressed = capacity == 0 ? NULL : malloc(capacity);
+  uint16_t *volatile tokens = streamed ? malloc((band_size + 64) * sizeof(uint16_t)) : NULL;
   png_text *volatile texts = NULL;
+  FILE *volatile file = NULL;
+  png_structp png = NULL;
+  png_infop info = NULL;
+  fm_png_context context = {.message = message};
+  volatile fm_status status = FM_ERR_NO_MEMORY;
+  if (filtered == NULL || compressed == NULL || (streamed && tokens == NULL)) {
+    snprintf(message, FM_MESSAGE_SIZE, "out of memory for a %ux%u map", width, height);
+    goto failed;
+  }
+  file = fopen(path, "wb");
+  if (file == NULL) {
+    status = FM_ERR_IO;
+    snprintf(message, FM_MESSAGE_SIZE, "cannot create the file");
+    goto failed;
+  }
+  context.file = file;
+  png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &context, fm_png_error, fm_png_warning);
+  info = png == NULL ? NULL : png_create_info_struct(png);
   if (png == NULL || info == NULL) {
-    png_destroy_write_struct(&png, NULL);
-    fclose(file);
-    free(compressed);
     snprintf(message, FM_MESSAGE_SIZE, "out of memory");
-    return FM_ERR_NO_MEMORY;
+    goto failed;
   }
-  if (setjmp(context.escape)) {
-    png_destroy_write_struct(&png, &info);
-    fclose(file);
-    free(compressed);
-    free(texts);
-    return FM_ERR_IO;
-  }
+  status = FM_ERR_IO;  // from here, libpng's errors: a failed write, mostly
+  if (setjmp(context.escape)) goto failed;
   png_set_write_fn(png, &context, fm_png_write_file, fm_png_flush_file);
   png_set_IHDR(png, info, width, height, bit_depth, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -255,24 +254,57 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
     png_set_text(png, info, texts, text_count);  // libpng copies the texts
   }
   png_write_info(png, info);
-  for (size_t offset = 0; offset < compressed_size; offset += FM_IDAT_PIECE) {
-    size_t piece = compressed_size - offset < FM_IDAT_PIECE ? compressed_size - offset : FM_IDAT_PIECE;
-    png_write_chunk(png, (png_const_bytep) "IDAT", compressed + offset, piece);
+
+  if (streamed) {
+    fm_rle_deflate stream;
+    fm_rle_deflate_begin(&stream, compressed, capacity, tokens, band_size + 64, compression_level == 0);
+    for (uint32_t y = 0; y < height; y += band_rows) {
+      uint32_t rows = height - y < band_rows ? height - y : band_rows;
+      for (uint32_t r = 0; r < rows; r++) fm_png_filter_row(filtered + filtered_row * r, samples, width, bit_depth, filter, y + r);
+      int last = y + rows == height;
+      if (!fm_rle_deflate_block(&stream, filtered, filtered_row * rows, last)) png_error(png, "compression failed");
+      size_t ready = (size_t)(stream.next - stream.start);
+      if (ready >= FM_STREAMED_IDAT_BYTES || (last && ready > 0)) {
+        png_write_chunk(png, (png_const_bytep) "IDAT", stream.start, ready);
+        fm_rle_deflate_rewind(&stream);
+      }
+    }
+  } else {
+    for (uint32_t y = 0; y < height; y++) fm_png_filter_row(filtered + filtered_row * y, samples, width, bit_depth, filter, y);
+    size_t compressed_size = libdeflate_zlib_compress(compressor, filtered, band_size, compressed, capacity);
+    if (compressed_size == 0) png_error(png, "compression failed");
+    for (size_t offset = 0; offset < compressed_size; offset += FM_IDAT_PIECE) {
+      size_t piece = compressed_size - offset < FM_IDAT_PIECE ? compressed_size - offset : FM_IDAT_PIECE;
+      png_write_chunk(png, (png_const_bytep) "IDAT", compressed + offset, piece);
+    }
   }
   png_write_chunk(png, (png_const_bytep) "IEND", NULL, 0);
   png_destroy_write_struct(&png, &info);
+  free(filtered);
   free(compressed);
+  free(tokens);
   free(texts);
+  if (compressor != NULL) libdeflate_free_compressor(compressor);
   // The last bytes reach the disk (or fail to) here.
-  int failed = fflush(file) != 0 || ferror(file);
+  int flush_failed = fflush(file) != 0 || ferror(file);
   int saved = errno;
-  if (fclose(file) != 0 && !failed) {
-    failed = 1;
+  if (fclose(file) != 0 && !flush_failed) {
+    flush_failed = 1;
     saved = errno;
   }
-  if (failed) {
+  if (flush_failed) {
     snprintf(message, FM_MESSAGE_SIZE, "%s", strerror(saved));
     return FM_ERR_IO;
   }
   return FM_OK;
+
+failed:
+  png_destroy_write_struct(&png, &info);
+  if (file != NULL) fclose(file);
+  free(filtered);
+  free(compressed);
+  free(tokens);
+  free(texts);
+  if (compressor != NULL) libdeflate_free_compressor(compressor);
+  return status;
 }

@@ -4,7 +4,8 @@ import Foundation
 
 /// How hard the compressor works and which PNG row filter is used when writing maps.
 public struct PNGCompression: Sendable, Equatable {
-  /// libdeflate level 0...12 (0 stores, 1 is fastest, 12 smallest).
+  /// 0 stores; 1 is featuremaps' run-length coder (rle_deflate.c: fastest, and as small as libdeflate's
+  /// levels 2-6 on maps with the Up filter); 2...12 are libdeflate's levels (12 smallest).
   public var level: Int
   public var filter: Filter
 
@@ -17,8 +18,8 @@ public struct PNGCompression: Sendable, Equatable {
 
   public static let levels = 0...12
 
-  /// The default. On W2's 64 maps of 12 MP (README, Performance): level 1 with Up encodes in 1.8 s to
-  /// 142 MB, level 6 in 7.8 s to 130 MB, level 1 without a filter in 2.1 s to 188 MB.
+  /// The default. On W2's 64 maps of 12 MP (README, Performance): level 1 with Up encodes in 0.7 s to
+  /// 126 MB, libdeflate's level 2 in 2.5-2.7 s to 140 MB, level 6 in 7.5-8.2 s to 130 MB.
   public static let fast = PNGCompression(level: 1, filter: .up)
 
   public init(level: Int, filter: Filter) {
@@ -29,7 +30,8 @@ public struct PNGCompression: Sendable, Equatable {
 }
 
 /// Writes grayscale PNGs (8 or 16 bits) atomically: the file appears under its final name only when
-/// complete. The image data is compressed by libdeflate; libpng writes the chunks.
+/// complete. The image data is compressed by the run-length coder (levels 0 and 1, a band of rows at a
+/// time) or libdeflate; libpng writes the chunks.
 public enum GrayPNG {
   /// Writes `samples` (`height` rows of `width`) as an 8-bit grayscale PNG at `path`.
   public static func write(_ samples: UnsafeBufferPointer<UInt8>, width: Int, height: Int, to path: String,

@@ -49,7 +49,7 @@ struct Run: ParsableCommand {
 
   @OptionGroup var montage: MontageOptions
 
-  @Option(help: ArgumentHelp("Compression level 0-12 for PNG maps (libdeflate: 1 is fast, higher is smaller and slower).", valueName: "level"))
+  @Option(help: ArgumentHelp("Compression level 0-12 for PNG maps (0 stores, 1 is the fast run-length coder, 2-12 libdeflate: smaller and slower).", valueName: "level"))
   var pngLevel: Int = PNGCompression.fast.level
 
   @Option(help: ArgumentHelp("PNG row filter: up (default) or none.", valueName: "filter"))

@@ -60,8 +60,8 @@ void fm_decoded_free(fm_decoded *decoded);
 typedef enum { FM_PNG_FILTER_NONE = 0, FM_PNG_FILTER_UP = 1 } fm_png_filter;
 
 /// Writes a whole grayscale PNG to `path`: `samples` holds `height` rows of `width` samples, uint8 for
-/// `bit_depth` 8 or native-endian uint16 for 16. The data is compressed with libdeflate at
-/// `compression_level` (0-12); `text_*` become tEXt chunks. On failure the file may exist, partial: the
+/// `bit_depth` 8 or native-endian uint16 for 16. `compression_level` 0 stores, 1 is the run-length coder
+/// (rle_deflate.h), 2-12 libdeflate's levels; `text_*` become tEXt chunks. On failure the file may exist, partial: the
 /// caller writes to a temporary name.
 fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, int bit_depth, int compression_level,
                             fm_png_filter filter, const void *samples, const char *const *text_keys,
