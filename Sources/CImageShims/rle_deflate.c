@@ -238,7 +238,8 @@ static inline size_t tokenize_one(fm_token_list *list, const uint8_t *data, size
 static void tokenize(fm_token_list *list, const uint8_t *data, size_t size, int previous) {
   size_t i = 0;
   if (size > 0) i = tokenize_one(list, data, 0, size, previous);
-  while (i + 80 <= size) {  // while window_at can read its 80 bytes
+  // While window_at can read its 80 bytes and add_literals64 its 64 from anywhere in the window.
+  while (i + 128 <= size) {
     const size_t window = i;
     const fm_window masks = window_at(data + window);
     while (i < window + 64) {
