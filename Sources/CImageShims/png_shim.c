@@ -181,7 +181,7 @@ static void fm_png_filter_row(uint8_t *out, const void *samples, uint32_t width,
   uint8_t *row = out + 1;
   if (bit_depth == 16) {
     const uint16_t *values = (const uint16_t *)samples + (size_t)width * y;
-    const uint16_t *above = values - width;
+    const uint16_t *above = up ? values - width : NULL;
     for (uint32_t x = 0; x < width; x++) {
       uint16_t v = values[x], a = up ? above[x] : 0;
       row[2 * x] = (uint8_t)((v >> 8) - (a >> 8));
@@ -190,7 +190,8 @@ static void fm_png_filter_row(uint8_t *out, const void *samples, uint32_t width,
   } else {
     const uint8_t *values = (const uint8_t *)samples + (size_t)width * y;
     if (up) {
-      for (uint32_t x = 0; x < width; x++) row[x] = (uint8_t)(values[x] - values[x - (size_t)width]);
+      const uint8_t *above = values - width;
+      for (uint32_t x = 0; x < width; x++) row[x] = (uint8_t)(values[x] - above[x]);
     } else {
       memcpy(row, values, width);
     }

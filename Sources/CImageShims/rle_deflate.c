@@ -255,7 +255,8 @@ static void tokenize(fm_token_list *list, const uint8_t *data, size_t size, int 
       i += literals;
       offset += literals;
       // The run goes on while bytes repeat: within the window from the mask, beyond it byte by byte.
-      size_t run = (size_t)__builtin_ctzll(~(masks.repeats >> offset));
+      uint64_t breaks = ~(masks.repeats >> offset);  // the bits shifted in count as breaks
+      size_t run = breaks == 0 ? 64 : (size_t)__builtin_ctzll(breaks);
       if (offset + run == 64) {
         size_t beyond = size - (window + 64);
         run += run_length(data + window + 64, beyond < MAX_RUN ? beyond : MAX_RUN, data[i - 1]);
