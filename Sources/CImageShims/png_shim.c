@@ -164,45 +164,42 @@ static void fm_png_flush_file(png_structp png) {
 }
 
 // The image data is filtered and compressed here; libpng writes the signature and every chunk around
-// it. Levels 0 and 1 stream: a band of rows at a time is filtered into a small buffer, compressed by
-// the run-length encoder (rle_deflate.c, stored blocks for level 0) and written as IDAT chunks, so the
-// map's bytes are read once and little memory is touched. Levels 2-12 go to libdeflate, which wants
-// the whole filtered image at once.
+// it. Levels 0 and 1 stream: a band of gray rows at a time is asked for, filtered, compressed by the
+// run-length encoder (rle_deflate.c, stored blocks for level 0) and written as IDAT chunks, all while
+// the band is in the cache, and no whole-map copy is made. Levels 2-12 go to libdeflate, which wants
+// the whole filtered image at once: the rows are asked for in one band.
 #define FM_IDAT_PIECE (64u * 1024u * 1024u)
 #define FM_STREAMED_BAND_BYTES (128u * 1024u)  // filtered bytes per block: stays in L2 between the passes
 #define FM_STREAMED_IDAT_BYTES (1024u * 1024u)
 
-// Row `y` filtered: its filter-type byte, then its bytes (16-bit samples big-endian) minus, for Up,
-// the bytes of the row above (zero above row 0).
-static void fm_png_filter_row(uint8_t *out, const void *samples, uint32_t width, int bit_depth,
-                              fm_png_filter filter, uint32_t y) {
-  int up = filter == FM_PNG_FILTER_UP && y > 0;
+// A row filtered: its filter-type byte, then its bytes (16-bit samples big-endian) minus, for Up, the
+// bytes of `above` (NULL for the first row: zeros).
+static void fm_png_filter_row(uint8_t *out, const void *row, const void *above, uint32_t width, int bit_depth,
+                              fm_png_filter filter) {
   out[0] = filter == FM_PNG_FILTER_UP ? 2 : 0;
-  uint8_t *row = out + 1;
+  if (filter != FM_PNG_FILTER_UP) above = NULL;
+  uint8_t *bytes = out + 1;
   if (bit_depth == 16) {
-    const uint16_t *values = (const uint16_t *)samples + (size_t)width * y;
-    const uint16_t *above = up ? values - width : NULL;
+    const uint16_t *values = row, *up = above;
     for (uint32_t x = 0; x < width; x++) {
-      uint16_t v = values[x], a = up ? above[x] : 0;
-      row[2 * x] = (uint8_t)((v >> 8) - (a >> 8));
-      row[2 * x + 1] = (uint8_t)((v & 0xFF) - (a & 0xFF));
+      uint16_t v = values[x], a = up != NULL ? up[x] : 0;
+      bytes[2 * x] = (uint8_t)((v >> 8) - (a >> 8));
+      bytes[2 * x + 1] = (uint8_t)((v & 0xFF) - (a & 0xFF));
     }
+  } else if (above != NULL) {
+    const uint8_t *values = row, *up = above;
+    for (uint32_t x = 0; x < width; x++) bytes[x] = (uint8_t)(values[x] - up[x]);
   } else {
-    const uint8_t *values = (const uint8_t *)samples + (size_t)width * y;
-    if (up) {
-      const uint8_t *above = values - width;
-      for (uint32_t x = 0; x < width; x++) row[x] = (uint8_t)(values[x] - above[x]);
-    } else {
-      memcpy(row, values, width);
-    }
+    memcpy(bytes, row, width);
   }
 }
 
 fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, int bit_depth, int compression_level,
-                            fm_png_filter filter, const void *samples, const char *const *text_keys,
+                            fm_png_filter filter, fm_png_rows rows_of, void *rows_context, const char *const *text_keys,
                             const char *const *text_values, int text_count, char *message) {
   message[0] = '\0';
-  size_t filtered_row = (size_t)width * ((size_t)bit_depth / 8) + 1;
+  size_t row_bytes = (size_t)width * ((size_t)bit_depth / 8);
+  size_t filtered_row = row_bytes + 1;
   int streamed = compression_level <= 1;
   uint32_t band_rows = height;
   if (streamed) {
@@ -213,6 +210,8 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
   struct libdeflate_compressor *volatile compressor = streamed ? NULL : libdeflate_alloc_compressor(compression_level);
   size_t capacity = streamed ? 2 + FM_STREAMED_IDAT_BYTES + fm_rle_deflate_block_bound(band_size)
                              : (compressor == NULL ? 0 : libdeflate_zlib_compress_bound(compressor, band_size));
+  // The gray rows of a band, after the last row of the band before (what Up subtracts).
+  uint8_t *volatile grays = malloc(row_bytes * ((size_t)band_rows + 1));
   uint8_t *volatile filtered = malloc(band_size);
   uint8_t *volatile compressed = capacity == 0 ? NULL : malloc(capacity);
   uint16_t *volatile tokens = streamed ? malloc((band_size + 64) * sizeof(uint16_t)) : NULL;
@@ -222,7 +221,7 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
   png_infop info = NULL;
   fm_png_context context = {.message = message};
   volatile fm_status status = FM_ERR_NO_MEMORY;
-  if (filtered == NULL || compressed == NULL || (streamed && tokens == NULL)) {
+  if (grays == NULL || filtered == NULL || compressed == NULL || (streamed && tokens == NULL)) {
     snprintf(message, FM_MESSAGE_SIZE, "out of memory for a %ux%u map", width, height);
     goto failed;
   }
@@ -256,22 +255,26 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
   }
   png_write_info(png, info);
 
-  if (streamed) {
-    fm_rle_deflate stream;
-    fm_rle_deflate_begin(&stream, compressed, capacity, tokens, band_size + 64, compression_level == 0);
-    for (uint32_t y = 0; y < height; y += band_rows) {
-      uint32_t rows = height - y < band_rows ? height - y : band_rows;
-      for (uint32_t r = 0; r < rows; r++) fm_png_filter_row(filtered + filtered_row * r, samples, width, bit_depth, filter, y + r);
-      int last = y + rows == height;
-      if (!fm_rle_deflate_block(&stream, filtered, filtered_row * rows, last)) png_error(png, "compression failed");
-      size_t ready = (size_t)(stream.next - stream.start);
-      if (ready >= FM_STREAMED_IDAT_BYTES || (last && ready > 0)) {
-        png_write_chunk(png, (png_const_bytep) "IDAT", stream.start, ready);
-        fm_rle_deflate_rewind(&stream);
-      }
+  fm_rle_deflate stream;
+  if (streamed) fm_rle_deflate_begin(&stream, compressed, capacity, tokens, band_size + 64, compression_level == 0);
+  for (uint32_t y = 0; y < height; y += band_rows) {
+    uint32_t rows = height - y < band_rows ? height - y : band_rows;
+    if (y > 0) memcpy(grays, grays + row_bytes * band_rows, row_bytes);  // the band before's last row
+    rows_of(rows_context, y, rows, grays + row_bytes);
+    for (uint32_t r = 0; r < rows; r++) {
+      const uint8_t *row = grays + row_bytes * (r + 1);
+      fm_png_filter_row(filtered + filtered_row * r, row, y + r > 0 ? row - row_bytes : NULL, width, bit_depth, filter);
     }
-  } else {
-    for (uint32_t y = 0; y < height; y++) fm_png_filter_row(filtered + filtered_row * y, samples, width, bit_depth, filter, y);
+    if (!streamed) break;  // one band: the whole image
+    int last = y + rows == height;
+    if (!fm_rle_deflate_block(&stream, filtered, filtered_row * rows, last)) png_error(png, "compression failed");
+    size_t ready = (size_t)(stream.next - stream.start);
+    if (ready >= FM_STREAMED_IDAT_BYTES || (last && ready > 0)) {
+      png_write_chunk(png, (png_const_bytep) "IDAT", stream.start, ready);
+      fm_rle_deflate_rewind(&stream);
+    }
+  }
+  if (!streamed) {
     size_t compressed_size = libdeflate_zlib_compress(compressor, filtered, band_size, compressed, capacity);
     if (compressed_size == 0) png_error(png, "compression failed");
     for (size_t offset = 0; offset < compressed_size; offset += FM_IDAT_PIECE) {
@@ -281,6 +284,7 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
   }
   png_write_chunk(png, (png_const_bytep) "IEND", NULL, 0);
   png_destroy_write_struct(&png, &info);
+  free(grays);
   free(filtered);
   free(compressed);
   free(tokens);
@@ -302,6 +306,7 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
 failed:
   png_destroy_write_struct(&png, &info);
   if (file != NULL) fclose(file);
+  free(grays);
   free(filtered);
   free(compressed);
   free(tokens);

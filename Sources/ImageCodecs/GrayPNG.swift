@@ -37,20 +37,27 @@ public enum GrayPNG {
   public static func write(_ samples: UnsafeBufferPointer<UInt8>, width: Int, height: Int, to path: String,
                            compression: PNGCompression = .fast, text: [(key: String, value: String)] = []) throws(OutputError) {
     precondition(samples.count == width * height)
-    try write(UnsafeRawPointer(samples.baseAddress!), bitDepth: 8, width: width, height: height, to: path,
-              compression: compression, text: text)
+    try write(width: width, height: height, bitDepth: 8, to: path, compression: compression, text: text) { first, count, out in
+      out.copyMemory(from: samples.baseAddress! + first * width, byteCount: count * width)
+    }
   }
 
   /// Writes `samples` (`height` rows of `width`) as a 16-bit grayscale PNG at `path`.
   public static func write(_ samples: UnsafeBufferPointer<UInt16>, width: Int, height: Int, to path: String,
                            compression: PNGCompression = .fast, text: [(key: String, value: String)] = []) throws(OutputError) {
     precondition(samples.count == width * height)
-    try write(UnsafeRawPointer(samples.baseAddress!), bitDepth: 16, width: width, height: height, to: path,
-              compression: compression, text: text)
+    try write(width: width, height: height, bitDepth: 16, to: path, compression: compression, text: text) { first, count, out in
+      out.copyMemory(from: samples.baseAddress! + first * width, byteCount: count * width * 2)
+    }
   }
 
-  private static func write(_ samples: UnsafeRawPointer, bitDepth: Int, width: Int, height: Int, to path: String,
-                            compression: PNGCompression, text: [(key: String, value: String)]) throws(OutputError) {
+  /// Writes a grayscale PNG of `bitDepth` 8 or 16 whose rows `rows(first, count, out)` puts into `out`
+  /// when asked, a band at a time, in order (`count` x `width` UInt8 or native-endian UInt16): a map can
+  /// be turned into gray levels band by band, while the band is in the cache, with no whole-map copy.
+  public static func write(width: Int, height: Int, bitDepth: Int, to path: String, compression: PNGCompression = .fast,
+                           text: [(key: String, value: String)] = [],
+                           rows: (_ first: Int, _ count: Int, _ out: UnsafeMutableRawPointer) -> Void) throws(OutputError) {
+    precondition(bitDepth == 8 || bitDepth == 16)
     let file = AtomicFile(finalPath: path)
     var message = [CChar](repeating: 0, count: Int(FM_MESSAGE_SIZE))
     let keys = text.map { strdup($0.key) }
@@ -59,10 +66,18 @@ public enum GrayPNG {
       keys.forEach { free($0) }
       values.forEach { free($0) }
     }
-    let status = file.temporaryPath.withCString { cPath in
-      fm_png_write_gray(cPath, UInt32(width), UInt32(height), Int32(bitDepth), Int32(compression.level),
-                        compression.filter == .up ? FM_PNG_FILTER_UP : FM_PNG_FILTER_NONE, samples,
-                        keys.map { UnsafePointer($0) }, values.map { UnsafePointer($0) }, Int32(text.count), &message)
+    typealias Rows = (Int, Int, UnsafeMutableRawPointer) -> Void
+    let status = withoutActuallyEscaping(rows) { (rows: @escaping Rows) -> fm_status in
+      var source = rows
+      return withUnsafeMutablePointer(to: &source) { source in
+        file.temporaryPath.withCString { cPath in
+          fm_png_write_gray(
+            cPath, UInt32(width), UInt32(height), Int32(bitDepth), Int32(compression.level),
+            compression.filter == .up ? FM_PNG_FILTER_UP : FM_PNG_FILTER_NONE,
+            { context, first, count, out in context!.assumingMemoryBound(to: Rows.self).pointee(Int(first), Int(count), out!) },
+            source, keys.map { UnsafePointer($0) }, values.map { UnsafePointer($0) }, Int32(text.count), &message)
+        }
+      }
     }
     guard status == FM_OK else {
       file.discard()

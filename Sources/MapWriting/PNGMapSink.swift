@@ -19,22 +19,16 @@ struct PNGMapSink: MapSink {
   let context: PictureContext
   let bitDepth: Int
 
+  /// The gray levels are made band by band as the PNG writer asks for rows (see `GrayPNG.write(rows:)`).
   func accept(_ map: MapEntry, values: UnsafeBufferPointer<Float>) throws(OutputError) {
-    let path = context.folder.path(of: map.file)
-    let count = map.width * map.height
-    let compression = context.options.compression
-    let text = textChunks(map)
-    if bitDepth == 16 {
-      var grays = [UInt16](repeating: 0, count: count)
-      grays.withUnsafeMutableBufferPointer { map.mapping.quantize(values.baseAddress!, count: count, into: $0.baseAddress!) }
-      try grays.withUnsafeBufferPointer { (grays) throws(OutputError) in
-        try GrayPNG.write(grays, width: map.width, height: map.height, to: path, compression: compression, text: text)
-      }
-    } else {
-      var grays = [UInt8](repeating: 0, count: count)
-      grays.withUnsafeMutableBufferPointer { map.mapping.quantize(values.baseAddress!, count: count, into: $0.baseAddress!) }
-      try grays.withUnsafeBufferPointer { (grays) throws(OutputError) in
-        try GrayPNG.write(grays, width: map.width, height: map.height, to: path, compression: compression, text: text)
+    let (width, mapping) = (map.width, map.mapping)
+    try GrayPNG.write(width: width, height: map.height, bitDepth: bitDepth, to: context.folder.path(of: map.file),
+                      compression: context.options.compression, text: textChunks(map)) { first, count, out in
+      let from = values.baseAddress! + first * width
+      if bitDepth == 16 {
+        mapping.quantize(from, count: count * width, into: out.assumingMemoryBound(to: UInt16.self))
+      } else {
+        mapping.quantize(from, count: count * width, into: out.assumingMemoryBound(to: UInt8.self))
       }
     }
   }

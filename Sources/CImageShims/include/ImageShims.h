@@ -59,12 +59,17 @@ void fm_decoded_free(fm_decoded *decoded);
 
 typedef enum { FM_PNG_FILTER_NONE = 0, FM_PNG_FILTER_UP = 1 } fm_png_filter;
 
-/// Writes a whole grayscale PNG to `path`: `samples` holds `height` rows of `width` samples, uint8 for
-/// `bit_depth` 8 or native-endian uint16 for 16. `compression_level` 0 stores, 1 is the run-length coder
-/// (rle_deflate.h), 2-12 libdeflate's levels; `text_*` become tEXt chunks. On failure the file may exist, partial: the
-/// caller writes to a temporary name.
+/// Gives rows `first` ..< `first + count` of a map's samples into `out` (uint8, or native-endian uint16 for
+/// 16 bits): `count` x width samples. Must not fail.
+typedef void (*fm_png_rows)(void *context, uint32_t first, uint32_t count, void *out);
+
+/// Writes a whole grayscale PNG to `path`: `height` rows of `width` samples, which `rows` gives band by
+/// band (in order, each row once), uint8 for `bit_depth` 8 or native-endian uint16 for 16.
+/// `compression_level` 0 stores, 1 is the run-length coder (rle_deflate.h), 2-12 are libdeflate's levels;
+/// `text_*` become tEXt chunks. On failure the file may exist, partial: the caller writes to a temporary
+/// name.
 fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, int bit_depth, int compression_level,
-                            fm_png_filter filter, const void *samples, const char *const *text_keys,
+                            fm_png_filter filter, fm_png_rows rows, void *rows_context, const char *const *text_keys,
                             const char *const *text_values, int text_count, char *message);
 
 #endif
