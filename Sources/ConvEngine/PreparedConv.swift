@@ -50,7 +50,8 @@ public struct PreparedConv: @unchecked Sendable {
   let polyphase: Bool
   public let geometry: LayerGeometry
   let method: Method
-  /// The padded input (portable and row kernels), or the input itself (channels-last: `plan` pads the rows).
+  /// The padded input (the portable loop and the FFT), or the input itself (the other kernels: `plan` pads
+  /// the rows a worker needs).
   let source: Tensor
   let plan: PaddingPlan
   /// Weights as stored (flipped if asked), (F, C / groups, KH, KW): the portable path's.
@@ -139,8 +140,9 @@ public struct PreparedConv: @unchecked Sendable {
     plan = PaddingPlan(input, padding: padding, mode: layer.paddingMode, extraRight: extraRight,
                        extraBottom: extraBottom, layout: layout)
     switch method {
-    case .portable, .rows, .fft: source = plan.isIdentity ? input : plan.tensor(from: input)
-    case .channelsLast, .winograd: source = input  // `plan` pads the rows a worker needs into its ring
+    case .portable, .fft: source = plan.isIdentity ? input : plan.tensor(from: input)
+    // `plan` pads the rows a worker needs: a few at a time for the row kernels, into a ring for the others.
+    case .rows, .channelsLast, .winograd: source = input
     }
     switch method {
     case .winograd: (blocks, packed) = Self.packWinograd(weights, conv: layer, filterBlock: filterBlock)
@@ -228,32 +230,51 @@ public struct PreparedConv: @unchecked Sendable {
 
   // MARK: - Paths
 
+  /// Output rows a row-kernel worker computes from one padded band of input rows: the band (about 300 KB
+  /// for W1's 3 x 1026 columns) stays in the L2 cache from padding to reading, and is the same memory for
+  /// every band, instead of a padded copy of the whole input touched once.
+  static let rowKernelBandRows = 32
+
   /// For each row, each block of filters: the kernel writes the block's rows into `planes`, and the wanted
   /// filters are copied out with bias and activation.
   private func computeSIMD(_ kernel: fm_kernel, blocks: [FilterBlock], rows: Range<Int>, _ output: Output) {
-    let outW = geometry.outputWidth
     var planes = [Float](repeating: 0, count: filterBlock * roundedWidth)
-    let ring = method == .rows(kernel) ? nil : RowRing(plan: plan, conv: computed)
-    var pixels = [Float](repeating: 0, count: ring == nil ? 0 : filterBlock * roundedWidth)
-    source.values.withUnsafeBufferPointer { source in
+    if method == .rows(kernel) {
+      let (sy, span) = (computed.stride.y, (computed.kernel.y - 1) * computed.dilation.y + 1)
+      let band = UnsafeMutablePointer<Float>.allocate(capacity: ((Self.rowKernelBandRows - 1) * sy + span) * plan.rowFloats)
+      defer { band.deallocate() }
       packed.withUnsafeBufferPointer { packed in
         planes.withUnsafeMutableBufferPointer { planes in
-          pixels.withUnsafeMutableBufferPointer { pixels in
-            for oy in rows {
-              let inputRows = ring?.rows(for: oy, of: self.source)
+          for first in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.rowKernelBandRows) {
+            let bandRows = first..<min(rows.upperBound, first + Self.rowKernelBandRows)
+            let firstInput = first * sy
+            for py in firstInput..<((bandRows.upperBound - 1) * sy + span) {
+              plan.writeRow(py, of: source, into: band + (py - firstInput) * plan.rowFloats)
+            }
+            for oy in bandRows {
               for block in blocks {
-                let weights = packed.baseAddress! + block.weightOffset
-                if let inputRows {
-                  channelsLastKernel(kernel, block: block, rows: inputRows, weights: weights, pixels: pixels.baseAddress!)
-                  fm_pixels_to_planes(kernel, pixels.baseAddress!, Int32(block.width), Int32(roundedWidth), planes.baseAddress!, roundedWidth)
-                } else {
-                  rowKernel(kernel, block: block, row: oy, source: source.baseAddress!, weights: weights, into: planes.baseAddress!)
-                }
-                for f in block.filters.clamped(to: output.filters) {
-                  finish(planes.baseAddress! + (f - block.filters.lowerBound) * roundedWidth,
-                         into: output.row(filter: f, y: oy, width: outW), count: outW, bias: computed.bias[f])
-                }
+                rowKernel(kernel, block: block, inputRow: oy * sy - firstInput, band: band, weights: packed.baseAddress! + block.weightOffset,
+                          into: planes.baseAddress!)
+                finishBlock(block, planes: planes.baseAddress!, y: oy, output)
               }
+            }
+          }
+        }
+      }
+      return
+    }
+    let ring = RowRing(plan: plan, conv: computed)
+    var pixels = [Float](repeating: 0, count: filterBlock * roundedWidth)
+    packed.withUnsafeBufferPointer { packed in
+      planes.withUnsafeMutableBufferPointer { planes in
+        pixels.withUnsafeMutableBufferPointer { pixels in
+          for oy in rows {
+            let inputRows = ring.rows(for: oy, of: self.source)
+            for block in blocks {
+              channelsLastKernel(kernel, block: block, rows: inputRows, weights: packed.baseAddress! + block.weightOffset,
+                                 pixels: pixels.baseAddress!)
+              fm_pixels_to_planes(kernel, pixels.baseAddress!, Int32(block.width), Int32(roundedWidth), planes.baseAddress!, roundedWidth)
+              finishBlock(block, planes: planes.baseAddress!, y: oy, output)
             }
           }
         }
@@ -261,16 +282,25 @@ public struct PreparedConv: @unchecked Sendable {
     }
   }
 
-  /// One output row of a block with the row kernel, a chunk of input channels at a time: the input is
-  /// (H, C, W), so channel c of row y is at (y * C + c) * W.
-  private func rowKernel(_ kernel: fm_kernel, block: FilterBlock, row oy: Int, source: UnsafePointer<Float>,
+  /// The wanted filters of a block's rows in `planes`, with bias and activation, into the output.
+  private func finishBlock(_ block: FilterBlock, planes: UnsafePointer<Float>, y: Int, _ output: Output) {
+    let outW = geometry.outputWidth
+    for f in block.filters.clamped(to: output.filters) {
+      finish(planes + (f - block.filters.lowerBound) * roundedWidth, into: output.row(filter: f, y: y, width: outW),
+             count: outW, bias: computed.bias[f])
+    }
+  }
+
+  /// One output row of a block with the row kernel, a chunk of input channels at a time, from a band of
+  /// padded rows laid out (rows, C, W): channel c of the band's row r is at (r * C + c) * W.
+  private func rowKernel(_ kernel: fm_kernel, block: FilterBlock, inputRow: Int, band: UnsafePointer<Float>,
                          weights: UnsafePointer<Float>, into planes: UnsafeMutablePointer<Float>) {
     let cpg = computed.channelsPerGroup
-    let (kh, kw, width) = (computed.kernel.y, computed.kernel.x, self.source.width)
-    let input = source + computed.firstChannel(ofFilter: block.filters.lowerBound) * width
+    let (kh, kw, width) = (computed.kernel.y, computed.kernel.x, plan.width)
+    let input = band + computed.firstChannel(ofFilter: block.filters.lowerBound) * width
     for first in stride(from: 0, to: cpg, by: Self.rowKernelChannels) {
       fm_conv_row(kernel, input + first * width, Int32(min(Self.rowKernelChannels, cpg - first)), width,
-                  self.source.channels * width, Int32(oy * computed.stride.y), weights + first * kh * kw * block.width,
+                  plan.rowFloats, Int32(inputRow), weights + first * kh * kw * block.width,
                   Int32(kh), Int32(kw), Int32(computed.dilation.y), Int32(computed.dilation.x), Int32(roundedWidth), planes,
                   roundedWidth, first == 0 ? 0 : 1)
     }

@@ -165,6 +165,37 @@ final class EngineAgainstReferenceTests: XCTestCase {
     }
   }
 
+  /// The row kernels pad their input in bands of `rowKernelBandRows` output rows: tall inputs, so that a
+  /// worker goes through several bands, with strides, dilations, groups and padding modes, on one and two
+  /// threads.
+  func testRowKernelsOnTallInputsMatchReference() throws {
+    var rng = SeededRandom(seed: 4242)
+    var taken = 0
+    for _ in 0..<16 {
+      let groups = [1, 1, 2, 3].randomElement(using: &rng)!
+      let channels = groups * Int.random(in: 1...3, using: &rng)
+      let filters = groups * Int.random(in: 1...11, using: &rng)
+      let kernel = Pair(Int.random(in: 1...5, using: &rng), Int.random(in: 1...5, using: &rng))
+      let conv = ConvLayer(inputChannels: channels, filterCount: filters, kernel: kernel,
+                           weights: rng.floats(filters * channels / groups * kernel.y * kernel.x), bias: rng.floats(filters),
+                           stride: Pair(Int.random(in: 1...3, using: &rng), Int.random(in: 1...2, using: &rng)),
+                           dilation: Pair(Int.random(in: 1...3, using: &rng), Int.random(in: 1...2, using: &rng)), groups: groups,
+                           padding: [.same, .fixed(.none), .fixed(Padding(top: 2, left: 1, bottom: 3, right: 0))].randomElement(using: &rng)!,
+                           paddingMode: PaddingMode.allCases.randomElement(using: &rng)!, activation: .relu)
+      let input = Tensor.random(channels: channels, height: Int.random(in: 150...260, using: &rng),
+                                width: Int.random(in: 20...90, using: &rng), &rng)
+      guard let reference = try? ReferenceEngine.apply(conv, to: input) else { continue }
+      for path in Self.paths where path != .portable {
+        if case .rows = try PreparedConv(conv, input: input, path: path, algorithm: .direct).method { taken += 1 }
+        for threads in [1, 2] {
+          assertClose(try Engine(threads: threads, path: path, algorithm: .direct).apply(conv, to: input), reference,
+                      "\(path), \(threads) threads: \(conv.kernel) stride \(conv.stride) dilation \(conv.dilation) groups \(groups), \(input.height) rows")
+        }
+      }
+    }
+    if Engine.Path.avx2.isSupported { XCTAssertGreaterThan(taken, 10, "too few layers took the row kernels") }
+  }
+
   /// Every block width of the channels-last kernels (1 to 4 vectors of filters with AVX-512, 1 or 2 with
   /// AVX2), whole and partial chunks of channels, groups, strides and dilations.
   func testChannelsLastKernelsMatchReferenceForEveryBlockWidth() throws {
