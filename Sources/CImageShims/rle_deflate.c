@@ -4,6 +4,7 @@
 #include "rle_deflate.h"
 
 #include <libdeflate.h>
+#include <pthread.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -48,7 +49,25 @@ static void fill_length_codes(void) {
   }
 }
 
-static int length_codes_ready;  // written once, before any thread can race (see fm_rle_deflate_begin)
+static pthread_once_t length_codes_once = PTHREAD_ONCE_INIT;
+
+// Deflate's bits and the word tricks below read and write bytes lowest first: on a big-endian machine the
+// 64-bit words are byte-swapped on the way in and out.
+static inline uint64_t load_le64(const uint8_t *p) {
+  uint64_t word;
+  memcpy(&word, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  word = __builtin_bswap64(word);
+#endif
+  return word;
+}
+
+static inline void store_le64(uint8_t *p, uint64_t word) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  word = __builtin_bswap64(word);
+#endif
+  memcpy(p, &word, 8);
+}
 
 // MARK: - Huffman code lengths
 
@@ -144,10 +163,8 @@ static inline size_t run_length(const uint8_t *data, size_t limit, uint8_t value
   uint64_t pattern = 0x0101010101010101ull * value;
   size_t n = 0;
   while (n + 8 <= limit) {
-    uint64_t word;
-    memcpy(&word, data + n, 8);
-    uint64_t differ = word ^ pattern;
-    if (differ != 0) return n + (size_t)(__builtin_ctzll(differ) >> 3);  // little-endian: first byte lowest
+    uint64_t differ = load_le64(data + n) ^ pattern;
+    if (differ != 0) return n + (size_t)(__builtin_ctzll(differ) >> 3);  // the first byte is the lowest
     n += 8;
   }
   while (n < limit && data[n] == value) n++;
@@ -285,7 +302,7 @@ static inline void put_bits(fm_bit_writer *w, uint64_t value, unsigned count) {
 
 // Stores the whole bytes (an 8-byte store: the buffer keeps 8 bytes of slack).
 static inline void flush_bits(fm_bit_writer *w) {
-  memcpy(w->next, &w->bits, 8);
+  store_le64(w->next, w->bits);
   unsigned bytes = w->count >> 3;
   w->next += bytes;
   w->bits >>= bytes * 8;  // bytes <= 7: fewer than 57 bits were pending
@@ -319,10 +336,7 @@ size_t fm_rle_deflate_block_bound(size_t size) {
 
 void fm_rle_deflate_begin(fm_rle_deflate *stream, uint8_t *buffer, size_t capacity, uint16_t *tokens,
                           size_t token_capacity, bool stored_only) {
-  if (!__atomic_load_n(&length_codes_ready, __ATOMIC_ACQUIRE)) {  // idempotent: racing threads write the same
-    fill_length_codes();
-    __atomic_store_n(&length_codes_ready, 1, __ATOMIC_RELEASE);
-  }
+  pthread_once(&length_codes_once, fill_length_codes);
   *stream = (fm_rle_deflate){.start = buffer, .next = buffer + 2, .end = buffer + capacity, .previous = -1,
                              .adler = 1, .tokens = tokens, .token_capacity = token_capacity,
                              .stored_only = stored_only};
