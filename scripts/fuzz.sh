@@ -7,7 +7,7 @@
 # under Tests/ that the test suite reads (README, "Fuzzing").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(jpeg png bank npy safetensors pytorch onnx hdf5 arguments)
+targets=(jpeg png pngwrite bank npy safetensors pytorch onnx hdf5 arguments)
 if [ "${1:-}" = "--list" ] || [ $# -eq 0 ]; then
   printf '%s\n' "${targets[@]}"
   exit 0
@@ -34,6 +34,7 @@ case $target in
   jpeg) seed "$root"/Tests/ImageCodecsTests/Corpus/jpeg/*.jpg "$root"/Tests/CommandTests/Regressions/*.jpg
         [ -d "$shared/jpeg" ] && find "$shared/jpeg" -name '*.jpg' -size -64k -exec cp -n {} "$corpus/" \; ;;
   png) seed "$root"/Tests/ImageCodecsTests/Corpus/pngsuite/*.png "$root"/Tests/CommandTests/Regressions/*.png ;;
+  pngwrite) printf "\x01\x00\x02" > "$corpus/seed-256-wide-level1"; head -c 3000 "$root/SampleImages/rocket.jpg" >> "$corpus/seed-256-wide-level1" ;;
   bank) seed "$root"/Filters/{edges,color-opponent,two-layer,blur-sharpen}.json "$files"/reference*.json "$root"/Fuzz/Seeds/bank/*.json ;;
   npy) seed "$files"/*.npy "$files"/*.npz ;;
   safetensors) seed "$files"/*.safetensors ;;
