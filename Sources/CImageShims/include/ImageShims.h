@@ -1,4 +1,5 @@
-// ImageShims: the only place where featuremaps calls libjpeg and libpng.
+// ImageShims: the only place where featuremaps calls libjpeg and libpng (and its own deflate coder for
+// PNG maps, rle_deflate.c).
 //
 // Both libraries report fatal errors by longjmp-ing out of their error handler. A longjmp must never
 // cross a Swift frame, so every setjmp lives in these C functions, every library call that can fail is
