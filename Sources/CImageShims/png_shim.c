@@ -223,23 +223,23 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
   volatile fm_status status = FM_ERR_NO_MEMORY;
   if (grays == NULL || filtered == NULL || compressed == NULL || (streamed && tokens == NULL)) {
     snprintf(message, FM_MESSAGE_SIZE, "out of memory for a %ux%u map", width, height);
-    goto failed;
+    goto done;
   }
   file = fopen(path, "wb");
   if (file == NULL) {
     status = FM_ERR_IO;
     snprintf(message, FM_MESSAGE_SIZE, "cannot create the file");
-    goto failed;
+    goto done;
   }
   context.file = file;
   png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &context, fm_png_error, fm_png_warning);
   info = png == NULL ? NULL : png_create_info_struct(png);
   if (png == NULL || info == NULL) {
     snprintf(message, FM_MESSAGE_SIZE, "out of memory");
-    goto failed;
+    goto done;
   }
   status = FM_ERR_IO;  // from here, libpng's errors: a failed write, mostly
-  if (setjmp(context.escape)) goto failed;
+  if (setjmp(context.escape)) goto done;
   png_set_write_fn(png, &context, fm_png_write_file, fm_png_flush_file);
   png_set_IHDR(png, info, width, height, bit_depth, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -283,6 +283,9 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
     }
   }
   png_write_chunk(png, (png_const_bytep) "IEND", NULL, 0);
+  status = FM_OK;
+
+done:
   png_destroy_write_struct(&png, &info);
   free(grays);
   free(filtered);
@@ -290,10 +293,11 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
   free(tokens);
   free(texts);
   if (compressor != NULL) libdeflate_free_compressor(compressor);
+  if (file == NULL) return status;
   // The last bytes reach the disk (or fail to) here.
-  int flush_failed = fflush(file) != 0 || ferror(file);
+  int flush_failed = status == FM_OK && (fflush(file) != 0 || ferror(file));
   int saved = errno;
-  if (fclose(file) != 0 && !flush_failed) {
+  if (fclose(file) != 0 && status == FM_OK && !flush_failed) {
     flush_failed = 1;
     saved = errno;
   }
@@ -301,16 +305,5 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
     snprintf(message, FM_MESSAGE_SIZE, "%s", strerror(saved));
     return FM_ERR_IO;
   }
-  return FM_OK;
-
-failed:
-  png_destroy_write_struct(&png, &info);
-  if (file != NULL) fclose(file);
-  free(grays);
-  free(filtered);
-  free(compressed);
-  free(tokens);
-  free(texts);
-  if (compressor != NULL) libdeflate_free_compressor(compressor);
   return status;
 }
