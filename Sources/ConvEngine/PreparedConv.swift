@@ -50,8 +50,8 @@ public struct PreparedConv: @unchecked Sendable {
   let polyphase: Bool
   public let geometry: LayerGeometry
   let method: Method
-  /// The padded input (the portable loop and the FFT), or the input itself (the other kernels: `plan` pads
-  /// the rows a worker needs).
+  /// The padded input (the portable loop), or the input itself (the other kernels: `plan` pads the rows a
+  /// worker needs).
   let source: Tensor
   let plan: PaddingPlan
   /// Weights as stored (flipped if asked), (F, C / groups, KH, KW): the portable path's.
@@ -123,6 +123,7 @@ public struct PreparedConv: @unchecked Sendable {
     case .fft:
       filterBlock = 2
       pixelBlock = 16 * Self.fftValid(layer)
+      layout = .rowsInterleaved
     case .winograd:
       filterBlock = 64
       // Whole tiles, and whole vectors for the transpose into planes.
@@ -140,9 +141,10 @@ public struct PreparedConv: @unchecked Sendable {
     plan = PaddingPlan(input, padding: padding, mode: layer.paddingMode, extraRight: extraRight,
                        extraBottom: extraBottom, layout: layout)
     switch method {
-    case .portable, .fft: source = plan.isIdentity ? input : plan.tensor(from: input)
-    // `plan` pads the rows a worker needs: a few at a time for the row kernels, into a ring for the others.
-    case .rows, .channelsLast, .winograd: source = input
+    case .portable: source = plan.isIdentity ? input : plan.tensor(from: input)
+    // `plan` pads the rows a worker needs: a band at a time for the row kernels and the FFT's tile rows,
+    // into a ring for the others.
+    case .rows, .fft, .channelsLast, .winograd: source = input
     }
     switch method {
     case .winograd: (blocks, packed) = Self.packWinograd(weights, conv: layer, filterBlock: filterBlock)

@@ -276,8 +276,10 @@ final class EngineAgainstReferenceTests: XCTestCase {
     guard Engine.Path.avx512.isSupported else { return print("NOTE: this CPU cannot run the avx512 path; the FFT path is not tested here") }
     var rng = SeededRandom(seed: 16384)
     var taken = 0
+    // The last two are tall: on one thread, workers go through several tile rows (each padded in turn).
     for (channels, filters, kernel, height, width) in [(3, 12, Pair(7), 30, 700), (3, 10, Pair(11), 47, 200), (1, 5, Pair(5), 9, 9),
-                                                        (2, 3, Pair(17), 50, 40), (4, 7, Pair(5, 9), 30, 70), (3, 1, Pair(13, 6), 27, 500)] {
+                                                        (2, 3, Pair(17), 50, 40), (4, 7, Pair(5, 9), 30, 70), (3, 1, Pair(13, 6), 27, 500),
+                                                        (3, 2, Pair(7), 140, 900), (2, 3, Pair(9, 5), 400, 60)] {
       let conv = ConvLayer(inputChannels: channels, filterCount: filters, kernel: kernel,
                            weights: rng.floats(filters * channels * kernel.x * kernel.y), bias: rng.floats(filters),
                            padding: [.same, .fixed(.none), .fixed(Padding(top: 3, left: 1, bottom: 0, right: 2))].randomElement(using: &rng)!,
@@ -286,8 +288,10 @@ final class EngineAgainstReferenceTests: XCTestCase {
       let input = Tensor.random(channels: channels, height: height, width: width, &rng)
       guard let reference = try? ReferenceEngine.apply(conv, to: input) else { continue }
       if try PreparedConv(conv, input: input, path: .avx512).method == .fft { taken += 1 }
-      assertClose(try Engine(threads: 2, path: .avx512).apply(conv, to: input), reference,
-                  "FFT: \(channels) channels, \(filters) filters \(kernel), \(height)x\(width), \(conv.padding) \(conv.paddingMode)")
+      for threads in [1, 2] {
+        assertClose(try Engine(threads: threads, path: .avx512).apply(conv, to: input), reference,
+                    "FFT, \(threads) threads: \(channels) channels, \(filters) filters \(kernel), \(height)x\(width), \(conv.padding) \(conv.paddingMode)")
+      }
     }
     XCTAssertGreaterThan(taken, 4, "too few layers took the FFT path")
   }
