@@ -3,6 +3,7 @@
 // ReferenceEngine.swift (the definition), which the tests hold these kernels to. x86-64 only.
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <stdint.h>
 
 #include "ConvKernels.h"
 
@@ -86,6 +87,45 @@ void fm_conv_row(fm_kernel kernel, const float *input, int channels, size_t plan
   else
     conv_row_avx2(input, channels, plane_stride, row_stride, in_row, weights, kh, kw, dy, dx, width, out, out_stride,
                   accumulate);
+}
+
+static inline float finish_one(float sum, float bias, int relu) {
+  const float v = sum + bias;
+  return relu && 0.0f >= v ? 0.0f : v;
+}
+
+__attribute__((target("avx512f"))) static void finish_row_avx512(const float *sums, float *out, int count, float bias,
+                                                                int relu) {
+  int x = 0;
+  for (; x < count && ((uintptr_t)(out + x) & 63) != 0; x++) out[x] = finish_one(sums[x], bias, relu);
+  const __m512 b = _mm512_set1_ps(bias), zero = _mm512_setzero_ps();
+  for (; x + 16 <= count; x += 16) {
+    __m512 v = _mm512_add_ps(_mm512_loadu_ps(sums + x), b);
+    if (relu) v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zero, v, _CMP_GE_OQ), v, zero);
+    _mm512_stream_ps(out + x, v);
+  }
+  for (; x < count; x++) out[x] = finish_one(sums[x], bias, relu);
+  _mm_sfence();  // streaming stores are weakly ordered: done before the row is handed on
+}
+
+__attribute__((target("avx2"))) static void finish_row_avx2(const float *sums, float *out, int count, float bias, int relu) {
+  int x = 0;
+  for (; x < count && ((uintptr_t)(out + x) & 31) != 0; x++) out[x] = finish_one(sums[x], bias, relu);
+  const __m256 b = _mm256_set1_ps(bias), zero = _mm256_setzero_ps();
+  for (; x + 8 <= count; x += 8) {
+    __m256 v = _mm256_add_ps(_mm256_loadu_ps(sums + x), b);
+    if (relu) v = _mm256_blendv_ps(v, zero, _mm256_cmp_ps(zero, v, _CMP_GE_OQ));
+    _mm256_stream_ps(out + x, v);
+  }
+  for (; x < count; x++) out[x] = finish_one(sums[x], bias, relu);
+  _mm_sfence();
+}
+
+void fm_finish_row(fm_kernel kernel, const float *sums, float *out, int count, float bias, int relu) {
+  if (kernel == FM_KERNEL_AVX512)
+    finish_row_avx512(sums, out, count, bias, relu);
+  else
+    finish_row_avx2(sums, out, count, bias, relu);
 }
 
 #endif  // __x86_64__

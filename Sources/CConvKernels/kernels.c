@@ -35,6 +35,7 @@ void fm_conv_row(fm_kernel kernel, const float *input, int channels, size_t plan
                  size_t out_stride, int accumulate) {
   abort();
 }
+void fm_finish_row(fm_kernel kernel, const float *sums, float *out, int count, float bias, int relu) { abort(); }
 void fm_conv_pixels(fm_kernel kernel, int vectors, const fm_pixel_args *args, const float *weights, float *out) {
   abort();
 }

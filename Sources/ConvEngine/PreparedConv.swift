@@ -257,7 +257,7 @@ public struct PreparedConv: @unchecked Sendable {
               for block in blocks {
                 rowKernel(kernel, block: block, inputRow: oy * sy - firstInput, band: band, weights: packed.baseAddress! + block.weightOffset,
                           into: planes.baseAddress!)
-                finishBlock(block, planes: planes.baseAddress!, y: oy, output)
+                finishBlock(kernel, block, planes: planes.baseAddress!, y: oy, output)
               }
             }
           }
@@ -276,7 +276,7 @@ public struct PreparedConv: @unchecked Sendable {
               channelsLastKernel(kernel, block: block, rows: inputRows, weights: packed.baseAddress! + block.weightOffset,
                                  pixels: pixels.baseAddress!)
               fm_pixels_to_planes(kernel, pixels.baseAddress!, Int32(block.width), Int32(roundedWidth), planes.baseAddress!, roundedWidth)
-              finishBlock(block, planes: planes.baseAddress!, y: oy, output)
+              finishBlock(kernel, block, planes: planes.baseAddress!, y: oy, output)
             }
           }
         }
@@ -284,12 +284,18 @@ public struct PreparedConv: @unchecked Sendable {
     }
   }
 
-  /// The wanted filters of a block's rows in `planes`, with bias and activation, into the output.
-  private func finishBlock(_ block: FilterBlock, planes: UnsafePointer<Float>, y: Int, _ output: Output) {
+  /// The wanted filters of a block's rows in `planes`, with bias and activation, into the output (ReLU and
+  /// no activation by the C kernel, with stores that skip the cache).
+  private func finishBlock(_ kernel: fm_kernel, _ block: FilterBlock, planes: UnsafePointer<Float>, y: Int, _ output: Output) {
     let outW = geometry.outputWidth
+    let simple = computed.activation == .none || computed.activation == .relu
     for f in block.filters.clamped(to: output.filters) {
-      finish(planes + (f - block.filters.lowerBound) * roundedWidth, into: output.row(filter: f, y: y, width: outW),
-             count: outW, bias: computed.bias[f])
+      let (sums, out) = (planes + (f - block.filters.lowerBound) * roundedWidth, output.row(filter: f, y: y, width: outW))
+      if simple {
+        fm_finish_row(kernel, sums, out, Int32(outW), computed.bias[f], computed.activation == .relu ? 1 : 0)
+      } else {
+        finish(sums, into: out, count: outW, bias: computed.bias[f])
+      }
     }
   }
 

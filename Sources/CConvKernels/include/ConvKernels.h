@@ -33,6 +33,11 @@ void fm_conv_row(fm_kernel kernel, const float *input, int channels, size_t plan
                  int in_row, const float *weights, int kh, int kw, int dy, int dx, int width, float *out,
                  size_t out_stride, int accumulate);
 
+/// The last step of an output row: out[x] = sums[x] + bias, then with `relu` 0 where that is <= 0 (as
+/// Swift's max(v, 0): NaN stays), for `count` pixels. The stores stream past the cache: the maps are read
+/// again only once the layer is done, and a cached store would first read the line it overwrites.
+void fm_finish_row(fm_kernel kernel, const float *sums, float *out, int count, float bias, int relu);
+
 /// Channels given to a channels-last kernel together: the input holds them next to each other per pixel.
 #define FM_CHANNEL_CHUNK 8
 
