@@ -75,7 +75,8 @@ public struct PictureProcessor: Sendable {
         let prepared = try PictureFailure.catching(displayPath, as: doesNotFit) { () throws(ShapeError) in
           try PreparedConv(conv, input: current, layerIndex: index, path: engine.path, algorithm: engine.algorithm)
         }
-        // What `prepared` holds (the input, or its padded copy) is all the maps need; the partial maps read the input again.
+        // What `prepared` holds (the input, or its padded copy) is all the maps need; the partial maps read
+        // the input again.
         if !options.output.partials { current = Tensor(channels: 0, height: 0, width: 0) }
         source = .conv(prepared, threads: options.output.threads, preparationSeconds: Self.seconds(since: start))
       } else {

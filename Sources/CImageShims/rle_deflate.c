@@ -475,13 +475,12 @@ bool fm_rle_deflate_block(fm_rle_deflate *stream, const uint8_t *data, size_t si
                              (uint32_t)(lengths[c.symbol] + c.extra_bits + 1) << 24;
     }
     write_tokens(&w, list.tokens, list.count, table);
-    stream->previous = data[size - 1];
     put_bits(&w, codes[END_OF_BLOCK], lengths[END_OF_BLOCK]);
     flush_bits(&w);
   } else {
     write_stored(&w, data, size, last);
-    if (size > 0) stream->previous = data[size - 1];
   }
+  if (size > 0) stream->previous = data[size - 1];
   stream->adler = libdeflate_adler32(stream->adler, data, size);
   if (last) {  // zlib's trailer: the checksum, big-endian, from a byte boundary
     w.count = (w.count + 7) & ~7u;

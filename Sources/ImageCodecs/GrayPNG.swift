@@ -33,21 +33,16 @@ public struct PNGCompression: Sendable, Equatable {
 /// complete. The image data is compressed by the run-length coder (levels 0 and 1, a band of rows at a
 /// time) or libdeflate; libpng writes the chunks.
 public enum GrayPNG {
-  /// Writes `samples` (`height` rows of `width`) as an 8-bit grayscale PNG at `path`.
-  public static func write(_ samples: UnsafeBufferPointer<UInt8>, width: Int, height: Int, to path: String,
-                           compression: PNGCompression = .fast, text: [(key: String, value: String)] = []) throws(OutputError) {
-    precondition(samples.count == width * height)
-    try write(width: width, height: height, bitDepth: 8, to: path, compression: compression, text: text) { first, count, out in
-      out.copyMemory(from: samples.baseAddress! + first * width, byteCount: count * width)
-    }
-  }
-
-  /// Writes `samples` (`height` rows of `width`) as a 16-bit grayscale PNG at `path`.
-  public static func write(_ samples: UnsafeBufferPointer<UInt16>, width: Int, height: Int, to path: String,
-                           compression: PNGCompression = .fast, text: [(key: String, value: String)] = []) throws(OutputError) {
-    precondition(samples.count == width * height)
-    try write(width: width, height: height, bitDepth: 16, to: path, compression: compression, text: text) { first, count, out in
-      out.copyMemory(from: samples.baseAddress! + first * width, byteCount: count * width * 2)
+  /// Writes `samples` (`height` rows of `width`) as a grayscale PNG at `path`: 8-bit for UInt8 samples,
+  /// 16-bit for UInt16.
+  public static func write<Sample: FixedWidthInteger & UnsignedInteger>(
+    _ samples: UnsafeBufferPointer<Sample>, width: Int, height: Int, to path: String, compression: PNGCompression = .fast,
+    text: [(key: String, value: String)] = []
+  ) throws(OutputError) {
+    precondition(samples.count == width * height && (Sample.bitWidth == 8 || Sample.bitWidth == 16))
+    try write(width: width, height: height, bitDepth: Sample.bitWidth, to: path, compression: compression, text: text) {
+      first, count, out in
+      out.copyMemory(from: samples.baseAddress! + first * width, byteCount: count * width * MemoryLayout<Sample>.size)
     }
   }
 
