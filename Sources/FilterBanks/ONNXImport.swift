@@ -45,6 +45,12 @@ extension ONNXConv {
       } catch {
         throw WeightsImport.Failure(field: "node", reason: error.description)
       }
+      // The graph only says the tensor exists: its length is checked here, before it is indexed per filter.
+      guard tensor.values.count == 1 || tensor.values.count == filters else {
+        throw WeightsImport.Failure(
+          field: "node",
+          reason: "'\(name)' has shape \(shapeText(tensor.shape)), but the Conv node '\(self.name)' it folds into has \(filters) filters: a per-channel constant holds 1 or \(filters) values")
+      }
       used.append(name)
       return tensor.values.count == 1 ? [Double](repeating: Double(tensor.values[0]), count: filters) : tensor.values.map(Double.init)
     }
@@ -68,6 +74,9 @@ extension ONNXConv {
       case .divide(let name): scale(try constant(name).map { 1 / $0 })
       case .batchNorm(let gammaName, let betaName, let meanName, let varianceName, let epsilon):
         let (gamma, beta, mean, variance) = (try constant(gammaName), try constant(betaName), try constant(meanName), try constant(varianceName))
+        if let bad = variance.firstIndex(where: { !($0 + Double(epsilon) > 0) }) {
+          throw WeightsImport.Failure(field: "node", reason: "'\(varianceName)'[\(bad)] is \(variance[bad]): a variance plus epsilon must be positive")
+        }
         let s = (0..<filters).map { gamma[$0] / (variance[$0] + Double(epsilon)).squareRoot() }
         for i in w.indices { w[i] *= s[i / perFilter] }
         for f in 0..<filters { b[f] = (b[f] - mean[f]) * s[f] + beta[f] }

@@ -23,6 +23,22 @@ final class RegressionTests: TemporaryFolderTestCase {
   }
 }
 
+final class ONNXFoldRegressionTests: TemporaryFolderTestCase {
+  /// A Conv of 4 filters followed by a BatchNormalization whose four tensors hold 2 values each crashed
+  /// `import` with "Index out of range" (status 132): the tensors were checked for existence, then indexed
+  /// per filter. Made by Regressions/make_bad_onnx.py.
+  func testABatchNormShorterThanTheConvsFiltersIsRefusedInOneLine() throws {
+    let model = RegressionTests.folder.appendingPathComponent("bn-short.onnx").path
+    let out = path("b.json")
+    let result = try runFeaturemaps(["import", model, "--node", "1", "--channels", "Y", "--out", out])
+    XCTAssertEqual(result.status, 2, result.stderr)
+    XCTAssertEqual(
+      result.stderr,
+      "featuremaps: \(model): 's' has shape [2], but the Conv node 'conv' it folds into has 4 filters: a per-channel constant holds 1 or 4 values\n")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+  }
+}
+
 final class OneLetterNameTests: TemporaryFolderTestCase {
   /// A picture named with one letter and no extension in a walked folder crashed the batch (status 132):
   /// found by fuzz-arguments.

@@ -1,0 +1,17 @@
+"""Writes bn-short.onnx: a Conv with 4 filters (1 input channel, 3x3) followed by a BatchNormalization
+whose scale, bias, mean and variance hold 2 values each. Importing its Conv must be refused in one line
+(it once crashed with "Index out of range"). Run from this folder with onnx installed."""
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+weight = numpy_helper.from_array(np.ones((4, 1, 3, 3), np.float32), "w")
+params = [numpy_helper.from_array(np.ones(2, np.float32) * v, n) for n, v in
+          [("s", 1.0), ("b", 0.0), ("m", 0.0), ("v", 1.0)]]
+nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+         helper.make_node("BatchNormalization", ["c", "s", "b", "m", "v"], ["y"], name="bn")]
+graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 6, 6])], [weight] + params)
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="")
+model.ir_version = 8
+onnx.save(model, "bn-short.onnx")
