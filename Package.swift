@@ -10,7 +10,8 @@ import PackageDescription
 //   Learning           a bank learned from pictures: patches, whitening, spherical k-means
 //   Batch              pictures in, scheduled on the cores: planning, one picture end to end, progress, log
 //   MapWriting         maps out: sinks (PNG 8/16, .npy, manifest) fed by the streaming last layer
-//   Normalization      statistics and value -> gray mappings
+//   Pipeline           one run of a bank over a picture (BankRun): the one forward pass every command takes
+//   Normalization      statistics and value -> gray mappings (MapScaling: the one choice of them)
 //   InputPreparation   a picture file -> the bank's input tensor
 //   FilterBanks        the bank format, validation, the built-in banks (Filters/*.json, embedded by a plugin)
 //   WeightsFiles       trained weights: NumPy, safetensors, PyTorch, ONNX, Keras (HDF5)
@@ -29,7 +30,7 @@ let package = Package(
     .library(
       name: "FeatureMapsModules",
       targets: ["Basics", "ImageCodecs", "ConvEngine", "WeightsFiles", "FilterBanks", "InputPreparation", "Normalization",
-                "MapWriting", "Batch"]),
+                "Pipeline", "MapWriting", "Batch"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -56,16 +57,20 @@ let package = Package(
     .target(name: "FilterBanks", dependencies: ["Basics", "ConvEngine", "WeightsFiles"], exclude: ["README.md"], plugins: ["EmbedBanks"]),
     .target(name: "InputPreparation", dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine"], exclude: ["README.md"]),
     .target(name: "Normalization", dependencies: ["Basics"], exclude: ["README.md"]),
-    .target(name: "MapWriting", dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization"], exclude: ["README.md"]),
+    .target(name: "Pipeline", dependencies: ["Basics", "ConvEngine", "FilterBanks", "Normalization"], exclude: ["README.md"]),
     .target(
-      name: "Teaching", dependencies: ["Basics", "ConvEngine", "FilterBanks", "Normalization", "MapWriting"],
+      name: "MapWriting", dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "Pipeline"],
       exclude: ["README.md"]),
     .target(
-      name: "Figures", dependencies: ["Basics", "CLibCairo", "ConvEngine", "FilterBanks", "ImageCodecs", "Normalization", "MapWriting", "Teaching"],
+      name: "Teaching", dependencies: ["Basics", "ConvEngine", "FilterBanks", "Normalization", "Pipeline"],
+      exclude: ["README.md"]),
+    .target(
+      name: "Figures",
+      dependencies: ["Basics", "CLibCairo", "ConvEngine", "FilterBanks", "ImageCodecs", "Normalization", "Pipeline", "MapWriting", "Teaching"],
       exclude: ["README.md"]),
     .target(
       name: "Report",
-      dependencies: ["Basics", "ConvEngine", "FilterBanks", "ImageCodecs", "InputPreparation", "MapWriting", "Teaching", "Figures"],
+      dependencies: ["Basics", "ConvEngine", "FilterBanks", "ImageCodecs", "InputPreparation", "Pipeline", "MapWriting", "Teaching", "Figures"],
       exclude: ["README.md"]),
     .target(
       name: "Learning",
@@ -73,12 +78,12 @@ let package = Package(
       exclude: ["README.md"]),
     .target(
       name: "Batch",
-      dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "Normalization", "MapWriting"],
+      dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "Normalization", "Pipeline", "MapWriting"],
       exclude: ["README.md"]),
     .executableTarget(
       name: "featuremaps",
       dependencies: [
-        "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "MapWriting", "Batch", "WeightsFiles", "Teaching",
+        "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "Pipeline", "MapWriting", "Batch", "WeightsFiles", "Teaching",
         "InputPreparation", "Figures", "Report", "Learning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       exclude: ["README.md"]),
@@ -92,24 +97,25 @@ let package = Package(
     .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"]),
     .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Basics", "TestSupport", "CLibDeflate"], exclude: ["Corpus"]),
     .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "TestSupport"]),
-    .testTarget(name: "FilterBanksTests", dependencies: ["FilterBanks", "ConvEngine", "Basics", "TestSupport"]),
+    .testTarget(name: "FilterBanksTests", dependencies: ["FilterBanks", "ConvEngine", "Pipeline", "Basics", "TestSupport"]),
     .testTarget(name: "WeightsFilesTests", dependencies: ["WeightsFiles", "TestSupport"], exclude: ["Files"]),
     .testTarget(
-      name: "TeachingTests", dependencies: ["Teaching", "FilterBanks", "ConvEngine", "MapWriting", "TestSupport"], exclude: ["Files"]),
+      name: "TeachingTests", dependencies: ["Teaching", "FilterBanks", "ConvEngine", "Normalization", "Pipeline", "MapWriting", "TestSupport"],
+      exclude: ["Files"]),
     .testTarget(name: "NormalizationTests", dependencies: ["Normalization", "TestSupport"]),
     .testTarget(name: "FiguresTests", dependencies: ["Figures", "ConvEngine", "TestSupport"]),
     .testTarget(name: "LearningTests", dependencies: ["Learning", "ConvEngine", "FilterBanks", "ImageCodecs", "Basics", "TestSupport"]),
     .testTarget(
       name: "PipelineTests",
       dependencies: [
-        "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "Normalization", "MapWriting", "Batch",
+        "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "Normalization", "Pipeline", "MapWriting", "Batch",
         "TestSupport",
       ],
       exclude: ["Regressions"]),
     .testTarget(
       name: "CommandTests",
       dependencies: [
-        "featuremaps", "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "MapWriting", "Teaching", "Figures",
+        "featuremaps", "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "Pipeline", "MapWriting", "Teaching", "Figures",
         "TestSupport",
       ],
       exclude: ["Expected", "Regressions", "Trained", "Pictures"]),

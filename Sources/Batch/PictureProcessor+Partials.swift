@@ -1,6 +1,8 @@
 import Basics
 import ConvEngine
+import FilterBanks
 import MapWriting
+import Pipeline
 
 extension PictureProcessor {
   /// What writing the partial maps took.
@@ -11,16 +13,16 @@ extension PictureProcessor {
     var encodeSeconds: Double
   }
 
-  /// Writes the partial maps of the last conv layer `conv` (input `input`), streamed as its maps are, each
+  /// Writes the partial maps of the last conv layer `conv` of `run`, streamed as its maps are, each
   /// into `NN-filter.partials/CC-channel.EXT` beside its map, and returns `maps` (that layer's entries) with
   /// their partials attached, channel by channel.
-  func writePartials(of conv: ConvLayer, input: Tensor, layerIndex: Int, maps: [MapEntry], inputNames: [String],
-                     interior: (rows: Range<Int>, columns: Range<Int>), folder: OutputFolder, sinks: [any MapSink],
-                     fail: (ShapeError) -> PictureFailure.Cause, displayPath: String) throws(PictureFailure) -> PartialsWritten {
+  func writePartials(of conv: ConvLayer, run: BankRun, layerIndex: Int, maps: [MapEntry], folder: OutputFolder,
+                     sinks: [any MapSink], displayPath: String) throws(PictureFailure) -> PartialsWritten {
     let partial = conv.partialLayer
-    let prepared = try PictureFailure.catching(displayPath, as: fail) { () throws(ShapeError) in
-      try PreparedConv(partial, input: input, layerIndex: layerIndex, path: engine.path, algorithm: engine.algorithm)
+    let source = try PictureFailure.catching(displayPath, as: PictureFailure.Cause.bankDoesNotFit) { () throws(BankMismatchError) in
+      try run.partialMaps(ofLayer: layerIndex)
     }
+    let inputNames = run.inputNames(ofLayer: layerIndex)
     var names = [String](repeating: "", count: partial.filterCount)
     var stems = [String](repeating: "", count: partial.filterCount)
     var owners = [(filter: Int, channel: Int)](repeating: (0, 0), count: partial.filterCount)
@@ -36,7 +38,7 @@ extension PictureProcessor {
       }
     }
     var writer = MapSetWriter(
-      source: .conv(prepared, threads: options.output.threads), names: names, layerNumber: layerIndex + 1, interior: interior,
+      source: source, names: names, layerNumber: layerIndex + 1, interior: run.interior(ofLayer: layerIndex),
       options: options.output, firstIndex: 0, subfolder: "", fileStems: stems)
     let written = try PictureFailure.catching(displayPath, as: PictureFailure.Cause.output) { () throws(OutputError) in
       for stem in folders { try folder.makeSubfolder(stem) }

@@ -5,6 +5,7 @@ import FilterBanks
 import ImageCodecs
 import InputPreparation
 import MapWriting
+import Pipeline
 
 /// What was written for one picture.
 public struct PictureResult: Sendable {
@@ -22,9 +23,10 @@ public struct PictureResult: Sendable {
 /// One picture end to end: decodes it, applies the bank and gives its maps to the sinks the options
 /// choose (the map format's, then the manifest), in one folder.
 ///
-/// Every layer but the last is computed whole (it is the next layer's input). The last conv layer is
-/// computed in bands and groups of maps while its maps are written (see `MapSetWriter`), so its maps are
-/// never all held as floats: memory does not grow with the number of filters.
+/// The bank runs through `BankRun`, keeping one inner layer at a time: every layer but the last is computed
+/// whole (it is the next layer's input). The last conv layer is computed in bands and groups of maps while
+/// its maps are written (see `MapSetWriter`), so its maps are never all held as floats: memory does not
+/// grow with the number of filters.
 public struct PictureProcessor: Sendable {
   public let bank: LoadedBank
   public let options: RunOptions
@@ -46,12 +48,9 @@ public struct PictureProcessor: Sendable {
     }
     timings.decodeSeconds = Self.seconds(since: started)
     let picture = input.info
-    func doesNotFit(_ error: ShapeError) -> PictureFailure.Cause {
-      .bankDoesNotFit(BankMismatchError(bank: bank.bank.name, width: picture.width, height: picture.height, shape: error))
-    }
     // A bank that does not fit this picture is refused before the folder (and an earlier result) is touched.
-    let geometries = try PictureFailure.catching(displayPath, as: PictureFailure.Cause.bankDoesNotFit) { () throws(BankMismatchError) in
-      try bank.bank.geometries(width: picture.width, height: picture.height)
+    let run = try PictureFailure.catching(displayPath, as: PictureFailure.Cause.bankDoesNotFit) { () throws(BankMismatchError) in
+      try BankRun(bank: bank.bank, input: input.tensor, engine: engine, retention: .latest)
     }
     func output<T>(_ body: () throws(OutputError) -> T) throws(PictureFailure) -> T {
       try PictureFailure.catching(displayPath, as: PictureFailure.Cause.output, body)
@@ -64,54 +63,38 @@ public struct PictureProcessor: Sendable {
     let context = PictureContext(displayPath: displayPath, picture: picture, bank: bank, options: options.output, folder: folder)
     let sinks = [options.output.format.makeSink(context)] + options.extraSinks.map { $0(context) }
 
-    let layers = bank.bank.network
-    var current = input.tensor
+    func computed<T>(_ body: () throws(BankMismatchError) -> T) throws(PictureFailure) -> T {
+      try PictureFailure.catching(displayPath, as: PictureFailure.Cause.bankDoesNotFit, body)
+    }
+    let last = run.layerCount - 1
     var entries: [MapEntry] = []
-    for (index, layer) in layers.enumerated() {
-      let isLast = index == layers.count - 1
-      var source: MapSource
-      if isLast, case .conv(let conv) = layer {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let prepared = try PictureFailure.catching(displayPath, as: doesNotFit) { () throws(ShapeError) in
-          try PreparedConv(conv, input: current, layerIndex: index, path: engine.path, algorithm: engine.algorithm)
-        }
-        // What `prepared` holds (the input, or its padded copy) is all the maps need; the partial maps read
-        // the input again.
-        if !options.output.partials { current = Tensor(channels: 0, height: 0, width: 0) }
-        source = .conv(prepared, threads: options.output.threads, preparationSeconds: Self.seconds(since: start))
-      } else {
-        let start = DispatchTime.now().uptimeNanoseconds
-        current = try PictureFailure.catching(displayPath, as: doesNotFit) { () throws(ShapeError) in
-          try engine.apply(layer, to: current, layerIndex: index)
-        }
-        timings.layers.append((Self.seconds(since: start), Self.operations(layer, output: current), engine.algorithmName(of: layer)))
-        source = .tensor(current)
-      }
-      guard isLast || options.output.allLayers else { continue }
+    for index in (options.output.allLayers ? Array(0...last) : [last]) {
+      // The last layer streamed: its maps are computed in groups while they are written.
+      let source = try computed { () throws(BankMismatchError) in try run.maps(ofLayer: index, streamed: index == last) }
       var writer = MapSetWriter(
-        source: source, names: bank.bank.layers[index].outputNames, layerNumber: index + 1,
-        interior: (geometries[index].interiorRows, geometries[index].interiorColumns), options: options.output,
-        firstIndex: entries.count, subfolder: options.output.allLayers ? "layer\(index + 1)/" : "")
+        source: source, names: bank.bank.layers[index].outputNames, layerNumber: index + 1, interior: run.interior(ofLayer: index),
+        options: options.output, firstIndex: entries.count, subfolder: options.output.allLayers ? "layer\(index + 1)/" : "")
       let written = try output { () throws(OutputError) in
         if !writer.subfolder.isEmpty { try folder.makeSubfolder(writer.subfolder) }
         return try writer.write(to: sinks)
       }
       entries += written.entries
       timings.encodeSeconds += written.encodeSeconds
-      guard isLast, case .conv(let conv) = layer else { continue }
-      var work = (seconds: writer.source.engineSeconds, operations: writer.source.engineOperations)
-      if options.output.partials {
-        let inputNames = index == 0 ? bank.bank.input.channels : bank.bank.layers[index - 1].outputNames
+      guard index == last else { continue }
+      let layer = bank.bank.layers[index].layer
+      var work = run.timings[index].map { ($0.seconds, $0.operations) }
+        ?? (writer.source.engineSeconds, writer.source.engineOperations)
+      if options.output.partials, case .conv(let conv) = layer {
         let partials = try writePartials(
-          of: conv, input: current, layerIndex: index, maps: written.entries, inputNames: inputNames,
-          interior: (geometries[index].interiorRows, geometries[index].interiorColumns), folder: folder, sinks: sinks,
-          fail: doesNotFit, displayPath: displayPath)
+          of: conv, run: run, layerIndex: index, maps: written.entries, folder: folder, sinks: sinks, displayPath: displayPath)
         entries.replaceSubrange((entries.count - written.entries.count)..., with: partials.maps)
         // The partial maps' engine time and operations count with the last layer's.
-        work = (work.seconds + partials.engineSeconds, work.operations + partials.engineOperations)
+        work = (work.0 + partials.engineSeconds, work.1 + partials.engineOperations)
         timings.encodeSeconds += partials.encodeSeconds
       }
-      timings.layers.append((work.seconds, work.operations, engine.algorithmName(of: layer)))
+      // Layers computed whole on the way, then the last.
+      timings.layers = run.timings[..<index].compactMap { $0.map { ($0.seconds, $0.operations, $0.algorithm) } }
+      timings.layers.append((work.0, work.1, engine.algorithmName(of: layer)))
     }
     try output { () throws(OutputError) in
       for sink in sinks + [ManifestSink(context: context)] { try sink.finish(entries) }
@@ -137,10 +120,4 @@ public struct PictureProcessor: Sendable {
   }
 
   static func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-
-  /// Floating-point operations of a layer that produced `output` (a multiply-add counts 2).
-  static func operations(_ layer: Layer, output: Tensor) -> Double {
-    guard case .conv(let conv) = layer else { return 0 }
-    return 2 * Double(conv.multiplyAddsPerOutput) * Double(output.values.count)
-  }
 }

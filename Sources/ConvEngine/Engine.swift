@@ -58,17 +58,6 @@ public struct Engine: Sendable {
     return PreparedConv.algorithmName(of: conv, path: path, algorithm: algorithm)
   }
 
-  /// Every layer in order; returns each layer's output.
-  public func run(_ layers: [Layer], on input: Tensor) throws(ShapeError) -> [Tensor] {
-    var outputs: [Tensor] = []
-    var current = input
-    for (index, layer) in layers.enumerated() {
-      current = try apply(layer, to: current, layerIndex: index)
-      outputs.append(current)
-    }
-    return outputs
-  }
-
   /// input (C, H, W), weights (F, C / groups, KH, KW), bias (F) -> output (F, OH, OW)
   public func apply(_ conv: ConvLayer, to input: Tensor, layerIndex: Int = 0) throws(ShapeError) -> Tensor {
     let prepared = try PreparedConv(conv, input: input, layerIndex: layerIndex, path: path, algorithm: algorithm)

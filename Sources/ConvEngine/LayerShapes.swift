@@ -86,35 +86,3 @@ public enum PaddingMode: String, Sendable, CaseIterable {
     }
   }
 }
-
-/// Applied to each output value after the bias.
-public enum Activation: Sendable, Equatable {
-  case none
-  case relu
-  case relu6
-  case leakyReLU(negativeSlope: Float)
-  case sigmoid
-  case tanh
-
-  @inline(__always)
-  public func apply(_ v: Float) -> Float {
-    switch self {
-    case .none: return v
-    case .relu: return max(v, 0)
-    case .relu6: return min(max(v, 0), 6)
-    case .leakyReLU(let slope): return v >= 0 ? v : v * slope
-    case .sigmoid: return 1 / (1 + _exp(-v))
-    case .tanh: return _tanh(v)
-    }
-  }
-}
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#else
-  import Darwin
-#endif
-@inline(__always) func _exp(_ v: Float) -> Float { expf(v) }
-@inline(__always) func _tanh(_ v: Float) -> Float { tanhf(v) }

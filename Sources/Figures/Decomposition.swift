@@ -25,20 +25,16 @@ public enum Decomposition {
     return layout
   }
 
-  /// The gray levels of each map of `tensor` under the main command's mappings (its own writer chooses them).
-  static func grays(_ tensor: Tensor, names: [String], run: LayerRun, options: OutputOptions) throws(OutputError) -> [[UInt8]] {
-    var writer = MapSetWriter(source: .tensor(tensor), names: names, layerNumber: run.index + 1,
-                              interior: (run.geometry.interiorRows, run.geometry.interiorColumns), options: options,
-                              firstIndex: 0, subfolder: "")
-    let entries = try writer.write(to: [Discard()]).entries
-    let plane = tensor.height * tensor.width
+  /// The gray levels of each map of `tensor` under the main command's mappings (`MapScaling` chooses them).
+  static func grays(_ tensor: Tensor, interior: (rows: Range<Int>, columns: Range<Int>), options: OutputOptions) -> [[UInt8]] {
+    let plane = tensor.planeSize
     return tensor.values.withUnsafeBufferPointer { values in
-      entries.indices.map { m in Montage.grays(UnsafeBufferPointer(rebasing: values[(m * plane)..<((m + 1) * plane)]), mapping: entries[m].mapping) }
+      let scaled = options.scaling.choose(maps: values, count: tensor.channels, height: tensor.height, width: tensor.width,
+                                          interior: interior, threads: options.threads)
+      return scaled.indices.map { m in
+        Montage.grays(UnsafeBufferPointer(rebasing: values[(m * plane)..<((m + 1) * plane)]), mapping: scaled[m].mapping)
+      }
     }
-  }
-
-  struct Discard: MapSink {
-    func accept(_ map: MapEntry, values: UnsafeBufferPointer<Float>) throws(OutputError) {}
   }
 
   static func draw(_ run: LayerRun, filter f: Int, pixel: ExplainedPixel?, options: OutputOptions,
@@ -48,31 +44,26 @@ public enum Decomposition {
     let first = conv.firstChannel(ofFilter: f)
     let (h, w) = (run.output.height, run.output.width)
     let plane = h * w
-    // This filter's partial maps, mapped as --partials maps them: with a shared scale that needs every
-    // filter's partials (one mapping for the layer's); with a scale per map, this filter's alone suffice.
-    let engine = Engine(threads: options.threads)
-    let partials: [[Float]]
+    // This filter's partial maps, mapped as --partials maps them: with a shared scale, one mapping over
+    // every filter's partials (streamed, never all held); with a scale per map, each its own.
+    let interior = run.run.interior(ofLayer: run.index)
+    let mine: Tensor
     let partialGrays: [[UInt8]]
     do {
+      mine = try run.run.partialMaps(ofLayer: run.index, filter: f)
       if options.sharedScale {
-        let all = try engine.apply(conv.partialLayer, to: run.input)
-        let names = (0..<all.channels).map { "partial\($0)" }
-        let indices = (0..<cpg).map { conv.partialIndex(filter: f, channel: $0) }
-        let grays = try grays(all, names: names, run: run, options: options)
-        partials = indices.map { Array(all.plane($0)) }
-        partialGrays = indices.map { grays[$0] }
+        var all = try run.run.partialMaps(ofLayer: run.index)
+        let mapping = all.scaled(options.scaling, interior: interior, threads: options.threads, bandBytes: options.mapMemoryBytes / 6)[0].mapping
+        partialGrays = mine.values.withUnsafeBufferPointer { values in
+          (0..<cpg).map { Montage.grays(UnsafeBufferPointer(rebasing: values[($0 * plane)..<(($0 + 1) * plane)]), mapping: mapping) }
+        }
       } else {
-        let slice = Tensor(channels: cpg, height: run.input.height, width: run.input.width,
-                           values: Array(run.input.values[(first * run.input.planeSize)..<((first + cpg) * run.input.planeSize)]))
-        let mine = try engine.apply(conv.partialLayer(ofFilter: f), to: slice)
-        partials = (0..<cpg).map { Array(mine.plane($0)) }
-        partialGrays = try grays(mine, names: (0..<cpg).map { "partial\($0)" }, run: run, options: options)
+        partialGrays = grays(mine, interior: interior, options: options)
       }
-    } catch let error as OutputError {
-      throw error
     } catch {
-      preconditionFailure("the partial layers have the layer's geometry")
+      preconditionFailure("the partial layers have the layer's geometry, which the run checked")
     }
+    let partials = (0..<cpg).map { Array(mine.plane($0)) }
     // The sum of this filter's partial maps, and the sum plus the bias.
     var sum = [Float](repeating: 0, count: plane)
     for ci in 0..<cpg {
@@ -80,7 +71,7 @@ public enum Decomposition {
     }
     let preActivation = sum.map { $0 + conv.bias[f] }
     let stages = Tensor(channels: 2, height: h, width: w, values: sum + preActivation)
-    let stageGrays = try grays(stages, names: ["sum", "pre-activation"], run: run, options: options)
+    let stageGrays = grays(stages, interior: interior, options: options)
     let mapGrays = run.output.values.withUnsafeBufferPointer {
       Montage.grays(UnsafeBufferPointer(rebasing: $0[(f * plane)..<((f + 1) * plane)]), mapping: run.maps[f].mapping)
     }
@@ -92,7 +83,10 @@ public enum Decomposition {
     }
     let inputTensor = Tensor(channels: cpg, height: run.input.height, width: run.input.width,
                              values: Array(run.input.values[(first * run.input.planeSize)..<((first + cpg) * run.input.planeSize)]))
-    let inputGrays = try grays(inputTensor, names: (0..<cpg).map { run.inputNames[first + $0] }, run: run, options: options)
+    // Input planes as the main command maps them: the previous layer's maps over its interior (as
+    // --all-layers writes them), the picture's planes whole.
+    let inputInterior = run.index == 0 ? (0..<inputTensor.height, 0..<inputTensor.width) : run.run.interior(ofLayer: run.index - 1)
+    let inputGrays = grays(inputTensor, interior: inputInterior, options: options)
 
     // Tiles at most tileSize on their longest side.
     let layoutOfMaps = MontageLayout(tileSize: tileSize)
@@ -112,10 +106,10 @@ public enum Decomposition {
     var layout = Layout()
     let name = run.filterNames[f]
     let summed = cpg == 1 ? "one input channel: nothing is summed (a depthwise filter)" : "the \(cpg) partial maps are summed (not averaged)"
-    canvas.text("\(run.bank.name), layer \(run.convNumber), filter \(f) \"\(name)\": \(summed)", x: Double(margin), y: 20, size: 13, color: .black, bold: true)
+    canvas.text("\(run.bank.name), layer \(run.number), filter \(f) \"\(name)\": \(summed)", x: Double(margin), y: 20, size: 13, color: .black, bold: true)
     var how = "each input plane is correlated with its own kernel"
     if shown.count < cpg { how = "shown: the \(shown.count) of \(cpg) input maps whose partial maps weigh most (mean |value|), all \(cpg) summed; " + how }
-    canvas.text(how + "; then + bias \(TextTable.number(Double(conv.bias[f]))), then activation \(LayerRun.activationName(conv.activation))",
+    canvas.text(how + "; then + bias \(TextTable.number(Double(conv.bias[f]))), then activation \(conv.activation.description)",
                 x: Double(margin), y: 38, size: 11, color: .gray(70), maximumWidth: Double(width - 2 * margin))
 
     let kernelLimit = Double(conv.weights.map { abs($0) }.max() ?? 0)
@@ -170,7 +164,7 @@ public enum Decomposition {
     // Sum, + bias, activation: three tiles in a row.
     let stageY = top + rowsHeight / 2 - rowHeight / 2
     let captions = [cpg == 1 ? "(nothing to sum: one channel)" : "sum of the \(cpg) partial maps",
-                    "+ bias \(TextTable.number(Double(conv.bias[f])))", "activation \(LayerRun.activationName(conv.activation)): the map \"\(name)\""]
+                    "+ bias \(TextTable.number(Double(conv.bias[f])))", "activation \(conv.activation.description): the map \"\(name)\""]
     let stageGraysAll = [stageGrays[0], stageGrays[1], mapGrays]
     for (i, key) in ["sum", "preactivation", "map"].enumerated() {
       let x = stageX + i * (outTile.width + gap)

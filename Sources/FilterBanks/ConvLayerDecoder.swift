@@ -146,11 +146,8 @@ struct ConvLayerDecoder {
   func paddingRule() throws(BankError) -> PaddingRule {
     guard let value = json["padding"] else { return .fixed(.none) }
     if case .string(let word) = value {
-      switch word {
-      case "same": return .same
-      case "valid": return .fixed(.none)
-      default: throw bank.fail(at("padding"), "expected \"same\", \"valid\", a whole number, [py, px] or [top, left, bottom, right], got \"\(word)\"")
-      }
+      guard let rule = PaddingRule.named(word) else { throw bank.fail(at("padding"), "expected \"same\", \"valid\", a whole number, [py, px] or [top, left, bottom, right], got \"\(word)\"") }
+      return rule
     }
     return .fixed(try bank.fixedPadding(value, at("padding")))
   }
@@ -158,27 +155,18 @@ struct ConvLayerDecoder {
   func paddingMode() throws(BankError) -> PaddingMode {
     guard let value = json["padding_mode"] else { return .zeros }
     let word = try bank.string(value, at("padding_mode"))
-    guard let mode = PaddingMode(rawValue: word) else {
-      throw bank.fail(at("padding_mode"), "unknown mode \"\(word)\"; expected one of \(PaddingMode.allCases.map(\.rawValue).joined(separator: ", "))")
+    switch PaddingMode.named(word) {
+    case .success(let mode): return mode
+    case .failure(let error): throw bank.fail(at("padding_mode"), error.reason)
     }
-    return mode
   }
 
   func activation() throws(BankError) -> Activation {
     let word = try json["activation"].map { (v) throws(BankError) in try bank.string(v, at("activation")) } ?? "none"
     let slope = try json["negative_slope"].map { (v) throws(BankError) in try bank.number(v, at("negative_slope")) }
-    if slope != nil && word != "leaky_relu" {
-      throw bank.fail(at("negative_slope"), "only used with \"activation\": \"leaky_relu\"")
-    }
-    switch word {
-    case "none": return .none
-    case "relu": return .relu
-    case "relu6": return .relu6
-    case "leaky_relu": return .leakyReLU(negativeSlope: slope ?? 0.01)
-    case "sigmoid": return .sigmoid
-    case "tanh": return .tanh
-    default:
-      throw bank.fail(at("activation"), "unknown activation \"\(word)\"; expected none, relu, relu6, leaky_relu, sigmoid or tanh")
+    switch Activation.named(word, negativeSlope: slope.map { Float($0) }) {
+    case .success(let activation): return activation
+    case .failure(let error): throw bank.fail(at(slope != nil && Activation.names.contains(word) ? "negative_slope" : "activation"), error.reason)
     }
   }
 

@@ -235,9 +235,11 @@ struct BankDecoder {
       if let fallback { return fallback }
       throw fail(path, "missing")
     }
+    var values: [Int] = []
     if case .array(let items) = json {
-      guard items.count == 2 else { throw fail(path, "expected a whole number or [y, x], got \(items.count) numbers") }
-      return Pair(try integer(items[0], "\(path)[0]", range: range), try integer(items[1], "\(path)[1]", range: range))
+      for (i, item) in items.enumerated() { values.append(try integer(item, "\(path)[\(i)]", range: range)) }
+      guard items.count == 2, let pair = Pair(values: values) else { throw fail(path, "expected a whole number or [y, x], got \(items.count) numbers") }
+      return pair
     }
     return Pair(try integer(json, path, range: range))
   }
@@ -249,13 +251,11 @@ struct BankDecoder {
     if case .array(let items) = json {
       var values: [Int] = []
       for (i, item) in items.enumerated() { values.append(try integer(item, "\(path)[\(i)]", range: range)) }
-      switch values.count {
-      case 2: return Padding(top: values[0], left: values[1], bottom: values[0], right: values[1])
-      case 4: return Padding(top: values[0], left: values[1], bottom: values[2], right: values[3])
-      default: throw fail(path, "expected a whole number, [py, px] or [top, left, bottom, right], got \(values.count) numbers")
+      guard values.count != 1, let padding = Padding(sides: values) else {
+        throw fail(path, "expected a whole number, [py, px] or [top, left, bottom, right], got \(values.count) numbers")
       }
+      return padding
     }
-    let p = try integer(json, path, range: range)
-    return Padding(top: p, left: p, bottom: p, right: p)
+    return Padding(sides: [try integer(json, path, range: range)])!
   }
 }

@@ -27,26 +27,18 @@ extension FilterBank {
     switch layer.layer {
     case .pool(let pool):
       return .object([
-        ("type", .string(pool.kind == .max ? "maxpool" : "avgpool")), ("size", pair(pool.size)), ("stride", pair(pool.stride)),
+        ("type", .string(pool.kind.layerType)), ("size", pair(pool.size)), ("stride", pair(pool.stride)),
         ("padding", padding(pool.padding)),
       ])
     case .conv(let conv):
       var members: [(key: String, value: JSONValue)] = [
         ("type", .string("conv")), ("stride", pair(conv.stride)), ("dilation", pair(conv.dilation)),
         ("groups", .number(Double(conv.groups))),
-        ("padding", conv.padding == .same ? .string("same") : { if case .fixed(let p) = conv.padding { return padding(p) } else { return .null } }()),
+        ("padding", paddingRule(conv.padding)),
         ("padding_mode", .string(conv.paddingMode.rawValue)),
       ]
-      switch conv.activation {
-      case .none: members.append(("activation", .string("none")))
-      case .relu: members.append(("activation", .string("relu")))
-      case .relu6: members.append(("activation", .string("relu6")))
-      case .sigmoid: members.append(("activation", .string("sigmoid")))
-      case .tanh: members.append(("activation", .string("tanh")))
-      case .leakyReLU(let slope):
-        members.append(("activation", .string("leaky_relu")))
-        members.append(("negative_slope", .number(Double(slope))))
-      }
+      members.append(("activation", .string(conv.activation.name)))
+      if let slope = conv.activation.negativeSlope { members.append(("negative_slope", .number(Double(slope)))) }
       if conv.flip { members.append(("flip", .bool(true))) }
       let (cpg, kh, kw) = (conv.channelsPerGroup, conv.kernel.y, conv.kernel.x)
       let filters: [JSONValue] = (0..<conv.filterCount).map { f in
@@ -63,12 +55,18 @@ extension FilterBank {
     }
   }
 
-  static func pair(_ p: Pair) -> JSONValue { p.y == p.x ? .number(Double(p.y)) : .array([.number(Double(p.y)), .number(Double(p.x))]) }
+  static func pair(_ p: Pair) -> JSONValue { numbers(p.values) }
 
-  static func padding(_ p: Padding) -> JSONValue {
-    if p.top == p.bottom && p.left == p.right {
-      return p.top == p.left ? .number(Double(p.top)) : .array([.number(Double(p.top)), .number(Double(p.left))])
-    }
-    return .array([p.top, p.left, p.bottom, p.right].map { .number(Double($0)) })
+  static func padding(_ p: Padding) -> JSONValue { numbers(p.sides) }
+
+  static func paddingRule(_ rule: PaddingRule) -> JSONValue {
+    if let word = rule.word { return .string(word) }
+    guard case .fixed(let p) = rule else { return .null }
+    return padding(p)
+  }
+
+  /// One number alone, several as an array.
+  static func numbers(_ values: [Int]) -> JSONValue {
+    values.count == 1 ? .number(Double(values[0])) : .array(values.map { .number(Double($0)) })
   }
 }

@@ -21,4 +21,9 @@ public struct OutputOptions: Sendable {
   public var mapMemoryBytes = 384 << 20
 
   public init() {}
+
+  /// How the maps' statistics and gray mappings are chosen.
+  public var scaling: MapScaling {
+    MapScaling(normalize: normalize, shared: sharedScale, region: statisticsRegion, maximumGray: format.maximumGray)
+  }
 }

@@ -25,11 +25,6 @@ public struct ValueHistogram: Sendable {
     total += rows.count * columns.count
   }
 
-  public mutating func merge(_ other: ValueHistogram) {
-    for i in 0..<Self.binCount { bins[i] += other.bins[i] }
-    total += other.total
-  }
-
   /// The value below which `percent` percent of the values lie (NumPy's `inverted_cdf` definition),
   /// to within one bin.
   public func percentile(_ percent: Double) -> Double {

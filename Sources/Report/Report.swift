@@ -6,6 +6,7 @@ import Foundation
 import ImageCodecs
 import InputPreparation
 import MapWriting
+import Pipeline
 import Teaching
 
 /// A static HTML page for a class: a picture through a bank, with the bank's summary, its kernels, every
@@ -52,7 +53,7 @@ public enum Report {
     } catch {
       throw ReportError("\(picturePath): \(error.reason)")
     }
-    let tensors = try run(bank, on: picture.tensor, options: options)
+    let run = try run(bank, on: picture.tensor, options: options)
 
     var outputOptions = OutputOptions()
     outputOptions.threads = options.threads
@@ -68,9 +69,9 @@ public enum Report {
     images += planes.map { "images/" + $0.file }
 
     var layers: [ReportLayer] = []
-    for (number, index) in bank.convLayerIndices.enumerated().map({ ($0.offset + 1, $0.element) }) {
-      let layer = try ReportLayer.write(bank: bank, number: number, index: index, picture: picture.tensor, sink: pngSink,
-                                        folder: folder, options: options, outputOptions: outputOptions)
+    for index in bank.convLayerIndices {
+      let layer = try ReportLayer.write(run: run, index: index, sink: pngSink, folder: folder, options: options,
+                                        outputOptions: outputOptions)
       images += layer.images
       layers.append(layer)
     }
@@ -84,16 +85,16 @@ public enum Report {
     let page = ReportPage(
       pictureName: (path as NSString).lastPathComponent, original: (decoded.width, decoded.height),
       scaled: (picture.tensor.width, picture.tensor.height), bank: loaded, planes: planes, summary: summary, layers: layers,
-      data: ReportData.json(bank: bank, layers: layers, tensors: tensors), options: options)
+      data: ReportData.json(bank: bank, layers: layers, run: run), options: options)
     let html = page.html
     let pagePath = folder.path(of: pageName)
     try output { () throws(OutputError) in try AtomicFile.write(Array(html.utf8), to: pagePath) }
     return Written(page: pagePath, images: images.count, pageBytes: html.utf8.count)
   }
 
-  /// Every layer's output (index 0: the picture's tensor, index i + 1: layer i's output), after checking
+  /// The run of the bank over the picture, keeping every layer (the page draws them all), after checking
   /// that the values the page embeds stay within the limit.
-  static func run(_ bank: FilterBank, on input: Tensor, options: ReportOptions) throws(ReportError) -> [Tensor] {
+  static func run(_ bank: FilterBank, on input: Tensor, options: ReportOptions) throws(ReportError) -> BankRun {
     let geometries: [LayerGeometry]
     do {
       geometries = try bank.geometries(width: input.width, height: input.height)
@@ -115,13 +116,10 @@ public enum Report {
         "the page would embed \(megabytes) MB of layer values for a \(input.width)x\(input.height) picture (at most \(options.maximumDataBytes >> 20) MB): give a smaller --size",
         isUsage: true)
     }
-    let engine = Engine(threads: options.threads)
-    var tensors = [input]
-    do throws(ShapeError) {
-      for (i, layer) in bank.network.enumerated() { tensors.append(try engine.apply(layer, to: tensors[i], layerIndex: i)) }
+    do {
+      return try BankRun(bank: bank, input: input, engine: Engine(threads: options.threads), retention: .everyLayer)
     } catch {
-      throw ReportError(BankMismatchError(bank: bank.name, width: input.width, height: input.height, shape: error).description, isUsage: true)
+      throw ReportError(error.description, isUsage: true)
     }
-    return tensors
   }
 }

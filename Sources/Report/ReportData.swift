@@ -2,6 +2,7 @@ import Basics
 import ConvEngine
 import FilterBanks
 import Foundation
+import Pipeline
 import Teaching
 
 /// The numbers the page's script explains pixels with: every conv layer's weights, bias, geometry and
@@ -14,18 +15,21 @@ enum ReportData {
     Array(Set(bank.convLayerIndices.flatMap { [$0, $0 + 1] })).sorted()
   }
 
-  static func json(bank: FilterBank, layers: [ReportLayer], tensors: [Tensor]) -> JSONValue {
+  /// `run` has computed every conv layer (the report's layers), so each tensor is there already.
+  static func json(bank: FilterBank, layers: [ReportLayer], run: BankRun) -> JSONValue {
     let embedded = Set(embeddedTensors(bank))
     func ints(_ values: [Int]) -> JSONValue { .array(values.map { .number(Double($0)) }) }
-    let tensorValues: [JSONValue] = tensors.enumerated().map { i, t in
-      embedded.contains(i) ? .object([("shape", ints([t.channels, t.height, t.width])), ("values", .string(base64(t.values)))]) : .null
+    let tensorValues: [JSONValue] = (0...bank.layers.count).map { i in
+      // Tensor i: the picture's (0), or layer i - 1's output.
+      guard embedded.contains(i), let tensor = try? (i == 0 ? run.input(ofLayer: 0) : run.output(ofLayer: i - 1)) else { return .null }
+      return .object([("shape", ints([tensor.channels, tensor.height, tensor.width])), ("values", .string(base64(tensor.values)))])
     }
     let layerValues: [JSONValue] = layers.map { layer in
       let run = layer.run
       let conv = run.conv
       let p = run.geometry.padding
       return .object([
-        ("number", .number(Double(run.convNumber))),
+        ("number", .number(Double(run.number))),
         ("input", .number(Double(run.index))), ("output", .number(Double(run.index + 1))),
         ("inputNames", .array(run.inputNames.map { .string($0) })), ("filters", .array(run.filterNames.map { .string($0) })),
         ("kernel", ints([conv.kernel.y, conv.kernel.x])), ("stride", ints([conv.stride.y, conv.stride.x])),
@@ -48,10 +52,9 @@ enum ReportData {
   }
 
   static func activation(_ activation: Activation) -> JSONValue {
-    switch activation {
-    case .leakyReLU(let slope): return .object([("kind", .string("leaky_relu")), ("slope", .number(Double(slope)))])
-    default: return .object([("kind", .string(LayerRun.activationName(activation)))])
-    }
+    var members: [(key: String, value: JSONValue)] = [("kind", .string(activation.name))]
+    if let slope = activation.negativeSlope { members.append(("slope", .number(Double(slope)))) }
+    return .object(members)
   }
 
   static func base64(_ values: [Float]) -> String {

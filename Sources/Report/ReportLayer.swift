@@ -3,6 +3,7 @@ import ConvEngine
 import Figures
 import FilterBanks
 import MapWriting
+import Pipeline
 import Teaching
 
 /// One conv layer of the report: its run (input, output, mappings), and the images written for it in
@@ -18,24 +19,26 @@ struct ReportLayer {
   /// How many input channels each decomposition figure draws (all, or the heaviest few).
   let channelsDrawn: Int
 
-  var number: Int { run.convNumber }
+  var number: Int { run.number }
   var images: [String] { maps.map { "images/" + $0.file } + kernelPictures.map(\.file) + decompositions }
 
-  static func write(bank: FilterBank, number: Int, index: Int, picture: Tensor, sink: any MapSink, folder: OutputFolder,
-                    options: ReportOptions, outputOptions: OutputOptions) throws(ReportError) -> ReportLayer {
+  /// Conv layer `index` of `run`, whose earlier layers the run computed once for the layers before.
+  static func write(run bankRun: BankRun, index: Int, sink: any MapSink, folder: OutputFolder, options: ReportOptions,
+                    outputOptions: OutputOptions) throws(ReportError) -> ReportLayer {
     let run: LayerRun
     do {
-      run = try LayerRun(bank: bank, picture: picture, layer: number, options: outputOptions)
+      run = try LayerRun(bankRun, layer: index + 1, scaling: outputOptions.scaling, threads: outputOptions.threads)
     } catch {
       throw ReportError(error.message, isUsage: true)
     }
+    let (bank, number) = (bankRun.bank, run.number)
     let conv = run.conv
     let subfolder = "layer\(number)/"
     do throws(OutputError) {
       try folder.makeSubfolder("images/" + subfolder + "decomposition")
       var writer = MapSetWriter(
-        source: .tensor(run.output), names: run.filterNames, layerNumber: index + 1,
-        interior: (run.geometry.interiorRows, run.geometry.interiorColumns), options: outputOptions, firstIndex: 0, subfolder: subfolder)
+        source: .tensor(run.output), names: run.filterNames, layerNumber: number,
+        interior: bankRun.interior(ofLayer: index), options: outputOptions, firstIndex: 0, subfolder: subfolder)
       let maps = try writer.write(to: [sink]).entries
 
       let shape = "\(conv.filterCount) filters of \(conv.kernel.y)x\(conv.kernel.x)x\(conv.channelsPerGroup)"

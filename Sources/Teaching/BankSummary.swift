@@ -61,7 +61,7 @@ public struct BankSummary: Sendable {
         }
         entry = Layer(
           number: i + 1, type: "conv", kernel: [c.filterCount, c.channelsPerGroup, c.kernel.y, c.kernel.x], stride: c.stride,
-          dilation: c.dilation, padding: Self.padding(c.padding), groups: c.groups, activation: LayerRun.activationName(c.activation),
+          dilation: c.dilation, padding: Self.padding(c.padding), groups: c.groups, activation: c.activation.description,
           output: g.map { [c.filterCount, $0.outputHeight, $0.outputWidth] }, parameters: c.parameterCount, multiplyAdds: multiplyAdds,
           receptiveField: field, jump: jump)
         (field, jump) = Self.grow(field, jump, kernel: c.kernel, stride: c.stride, dilation: c.dilation)
@@ -91,12 +91,9 @@ public struct BankSummary: Sendable {
   }
 
   static func padding(_ rule: PaddingRule) -> String {
-    switch rule {
-    case .same: return "same"
-    case .fixed(let p):
-      if p.top == p.bottom && p.left == p.right { return p.top == p.left ? "\(p.top)" : "[\(p.top), \(p.left)]" }
-      return "[\(p.top), \(p.left), \(p.bottom), \(p.right)]"
-    }
+    if let word = rule.word { return word }
+    guard case .fixed(let p) = rule else { return "" }
+    return p.sides.count == 1 ? "\(p.top)" : "[" + p.sides.map(String.init).joined(separator: ", ") + "]"
   }
 }
 

@@ -53,7 +53,7 @@ extension LayerRun {
   /// Output pixel (x, y) of map `f`: refused when outside the map.
   public func explain(filter f: Int, x: Int, y: Int, scope: String) throws(TeachingError) -> ExplainedPixel {
     guard (0..<output.width).contains(x), (0..<output.height).contains(y) else {
-      throw TeachingError("--at \(x),\(y) is outside layer \(convNumber)'s \(output.width)x\(output.height) maps (x 0...\(output.width - 1), y 0...\(output.height - 1))")
+      throw TeachingError("--at \(x),\(y) is outside layer \(number)'s \(output.width)x\(output.height) maps (x 0...\(output.width - 1), y 0...\(output.height - 1))")
     }
     let (kh, kw) = (conv.kernel.y, conv.kernel.x)
     var channels: [ExplainedPixel.Channel] = []
@@ -74,24 +74,13 @@ extension LayerRun {
     }
     let p = geometry.padding
     return ExplainedPixel(
-      layer: convNumber, filterIndex: f, filter: filterNames[f], x: x, y: y, stride: conv.stride, dilation: conv.dilation,
+      layer: number, filterIndex: f, filter: filterNames[f], x: x, y: y, stride: conv.stride, dilation: conv.dilation,
       padding: p, paddingMode: conv.paddingMode,
       rows: (0..<kh).map { y * conv.stride.y - p.top + $0 * conv.dilation.y },
       columns: (0..<kw).map { x * conv.stride.x - p.left + $0 * conv.dilation.x },
       inputHeight: input.height, inputWidth: input.width, outputHeight: output.height, outputWidth: output.width,
       channels: channels, sum: defined.sum, bias: defined.bias, preActivation: defined.preActivation,
-      activation: Self.activationName(conv.activation), value: output[f, y, x], definedValue: defined.value,
+      activation: conv.activation.description, value: output[f, y, x], definedValue: defined.value,
       gray: gray(output[f, y, x], map: f), mapping: maps[f].mapping, scope: scope)
-  }
-
-  public static func activationName(_ activation: Activation) -> String {
-    switch activation {
-    case .none: return "none"
-    case .relu: return "relu"
-    case .relu6: return "relu6"
-    case .leakyReLU(let slope): return "leaky_relu(\(slope))"
-    case .sigmoid: return "sigmoid"
-    case .tanh: return "tanh"
-    }
   }
 }

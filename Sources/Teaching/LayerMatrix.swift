@@ -27,7 +27,7 @@ public struct LayerMatrix: Sendable {
   public init(_ run: LayerRun, filters: [Int]? = nil) throws(TeachingError) {
     let (input, output, conv) = (run.input, run.output, run.conv)
     guard max(input.height, input.width, output.height, output.width) <= Self.maximumSide else {
-      throw TeachingError("--matrix is for inputs and outputs of at most \(Self.maximumSide)x\(Self.maximumSide); layer \(run.convNumber) reads \(input.width)x\(input.height) and writes \(output.width)x\(output.height) (give a smaller picture)")
+      throw TeachingError("--matrix is for inputs and outputs of at most \(Self.maximumSide)x\(Self.maximumSide); layer \(run.number) reads \(input.width)x\(input.height) and writes \(output.width)x\(output.height) (give a smaller picture)")
     }
     let kept = filters ?? Array(0..<conv.filterCount)
     var linear = conv

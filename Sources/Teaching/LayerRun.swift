@@ -1,80 +1,97 @@
 import Basics
 import ConvEngine
 import FilterBanks
-import MapWriting
 import Normalization
+import Pipeline
 
-/// A picture run through a bank up to one of its conv layers, as the main command runs it: that layer's
-/// input and output tensors (computed by the engine), its geometry, the names of its input channels, and
-/// the gray mapping the main command would give each of its maps under `options`.
-public struct LayerRun: Sendable {
+/// One conv layer of a run of a bank over a picture (`BankRun`, the path every command takes): the layer's
+/// input and output tensors as the engine computes them, its geometry, the names of its input channels, and
+/// the statistics and gray mapping the main command gives each of its maps (`MapScaling`, its one choice).
+public struct LayerRun {
+  /// The run this layer belongs to (its partial maps, the layers around it).
+  public let run: BankRun
   public let bank: FilterBank
-  /// The conv layer, counting conv layers from 1, and its index among all layers.
-  public let convNumber: Int
+  /// The layer's number, counting every layer of the bank (pooling too) from 1, as `summary`, the
+  /// manifest and the `--all-layers` folders count them; and its index among the layers.
+  public let number: Int
   public let index: Int
   public let conv: ConvLayer
   public let geometry: LayerGeometry
-  /// The layer's input: the picture's planes, or the previous layer's maps after pooling and activation.
+  /// The layer's input: the picture's planes, or the previous layer's maps.
   public let input: Tensor
   /// The layer's output, computed by the engine: what `--format npy` writes.
   public let output: Tensor
   public let inputNames: [String]
   public let filterNames: [String]
-  /// Per map: statistics and gray mapping, from the main command's own writer.
-  public let maps: [MapEntry]
+  /// Per map: statistics and gray mapping, as the main command chooses them.
+  public let maps: [MapScaling.Scaled]
 
-  /// Runs `picture` (the bank's input tensor) through the bank up to conv layer `layer` (from 1; nil: the
-  /// last conv layer).
-  public init(bank: FilterBank, picture: Tensor, layer: Int?, options: OutputOptions) throws(TeachingError) {
-    let convIndices = bank.convLayerIndices
-    let number = layer ?? convIndices.count
-    guard (1...convIndices.count).contains(number) else {
-      throw TeachingError("--layer \(number): the bank \(bank.name) has \(convIndices.count) conv layer\(convIndices.count == 1 ? "" : "s") (1 to \(convIndices.count))")
-    }
-    let index = convIndices[number - 1]
-    guard case .conv(let conv) = bank.layers[index].layer else { preconditionFailure("not a conv layer") }
-    let geometries: [LayerGeometry]
+  /// Conv layer `layer` (counting every layer from 1; nil: the last conv layer) of `run`.
+  public init(_ run: BankRun, layer: Int?, scaling: MapScaling, threads: Int = ProcessorCount.active) throws(TeachingError) {
+    let bank = run.bank
+    let index = try Self.convIndex(bank, layer: layer)
+    guard case .conv(let conv) = bank.layers[index].layer else { preconditionFailure("convIndex gives conv layers") }
+    let (input, output): (Tensor, Tensor)
     do {
-      geometries = try bank.geometries(width: picture.width, height: picture.height)
+      (input, output) = (try run.input(ofLayer: index), try run.output(ofLayer: index))
     } catch {
       throw TeachingError(error.description)
     }
-    let engine = Engine(threads: options.threads)
-    var current = picture
-    var output = picture
-    do throws(ShapeError) {
-      for i in 0...index {
-        if i == index { output = try engine.apply(bank.network[i], to: current, layerIndex: i) } else {
-          current = try engine.apply(bank.network[i], to: current, layerIndex: i)
-        }
-      }
-    } catch {
-      throw TeachingError(BankMismatchError(bank: bank.name, width: picture.width, height: picture.height, shape: error).description)
-    }
+    self.input = input
+    self.output = output
+    self.run = run
     self.bank = bank
-    self.convNumber = number
+    self.number = index + 1
     self.index = index
     self.conv = conv
-    self.geometry = geometries[index]
-    self.input = current
-    self.output = output
-    self.inputNames = index == 0 ? bank.input.channels : bank.layers[index - 1].outputNames
+    self.geometry = run.geometries[index]
+    self.inputNames = run.inputNames(ofLayer: index)
     self.filterNames = bank.layers[index].outputNames
-    var writer = MapSetWriter(
-      source: .tensor(output), names: filterNames, layerNumber: index + 1,
-      interior: (geometries[index].interiorRows, geometries[index].interiorColumns), options: options, firstIndex: 0, subfolder: "")
-    do {
-      maps = try writer.write(to: [NoFiles()]).entries
-    } catch {
-      throw TeachingError(error.description)  // NoFiles writes nothing, so nothing can fail
+    maps = output.values.withUnsafeBufferPointer { values in
+      scaling.choose(maps: values, count: output.channels, height: output.height, width: output.width,
+                     interior: run.interior(ofLayer: index), threads: threads)
     }
+  }
+
+  /// Runs `picture` (the bank's input tensor) through the bank up to conv layer `layer`.
+  public init(bank: FilterBank, picture: Tensor, layer: Int?, scaling: MapScaling = MapScaling(),
+              threads: Int = ProcessorCount.active) throws(TeachingError) {
+    let run: BankRun
+    do {
+      run = try BankRun(bank: bank, input: picture, engine: Engine(threads: threads))
+    } catch {
+      throw TeachingError(error.description)
+    }
+    _ = try Self.convIndex(bank, layer: layer)  // refused before any work
+    try self.init(run, layer: layer, scaling: scaling, threads: threads)
+  }
+
+  /// The index of layer number `layer` (nil: the last conv layer), refused when it is not a conv layer.
+  public static func convIndex(_ bank: FilterBank, layer: Int?) throws(TeachingError) -> Int {
+    let convs = bank.convLayerIndices
+    guard let layer else { return convs.last! }
+    let numbers = convs.map { String($0 + 1) }
+    let which = numbers.count == 1 ? "its conv layer is \(numbers[0])" : "its conv layers are \(numbers.joined(separator: ", "))"
+    guard (1...bank.layers.count).contains(layer) else {
+      let count = bank.layers.count
+      throw TeachingError("--layer \(layer): the bank \(bank.name) has \(count) layer\(count == 1 ? "" : "s") (1 to \(count)); \(which)")
+    }
+    guard case .conv = bank.layers[layer - 1].layer else {
+      throw TeachingError("--layer \(layer): layer \(layer) of the bank \(bank.name) is \(Self.describe(bank.layers[layer - 1].layer)), not a conv layer; \(which)")
+    }
+    return layer - 1
+  }
+
+  static func describe(_ layer: Layer) -> String {
+    guard case .pool(let pool) = layer else { return "a conv layer" }
+    return "a \(pool.size.y)x\(pool.size.x) \(pool.kind == .max ? "max" : "average") pooling layer"
   }
 
   /// The filter `argument` names: a filter name, or a 0-based index.
   public func filter(_ argument: String) throws(TeachingError) -> Int {
     if let i = filterNames.firstIndex(of: argument) { return i }
     if let i = Int(argument), filterNames.indices.contains(i) { return i }
-    throw TeachingError("--filter \(argument): layer \(convNumber) has no such filter; its filters are \(filterNames.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", "))")
+    throw TeachingError("--filter \(argument): layer \(number) has no such filter; its filters are \(filterNames.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", "))")
   }
 
   /// The gray level the main command writes for `value` in map `f` (through the same quantizing loop).
@@ -90,9 +107,4 @@ public struct LayerRun: Sendable {
     mapping.quantize(&value, count: 1, into: &gray)
     return Int(gray)
   }
-}
-
-/// A sink that keeps nothing: the writer's entries (statistics, mappings) are what is wanted.
-struct NoFiles: MapSink {
-  func accept(_ map: MapEntry, values: UnsafeBufferPointer<Float>) throws(OutputError) {}
 }

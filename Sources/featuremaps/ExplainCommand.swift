@@ -91,7 +91,7 @@ struct Explain: ParsableCommand {
       throw ExitCode(1)
     }
     let run = try teaching { () throws(TeachingError) in
-      try LayerRun(bank: loaded.bank, picture: input.tensor, layer: layer, options: maps.outputOptions)
+      try LayerRun(bank: loaded.bank, picture: input.tensor, layer: layer, scaling: maps.outputOptions.scaling, threads: maps.outputOptions.threads)
     }
     let filters = try teaching { () throws(TeachingError) in
       try filter.map { (name) throws(TeachingError) in [try run.filter(name)] } ?? Array(run.filterNames.indices)
@@ -101,7 +101,7 @@ struct Explain: ParsableCommand {
       if json {
         product.writeJSON { FileHandle.standardOutput.write(Data($0.utf8)) }
       } else {
-        print(product.text(layer: run.convNumber, conv: run.conv, padding: run.geometry.padding), terminator: "")
+        print(product.text(layer: run.number, conv: run.conv, padding: run.geometry.padding), terminator: "")
       }
       return
     }

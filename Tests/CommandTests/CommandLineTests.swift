@@ -4,6 +4,7 @@ import FilterBanks
 import Foundation
 import ImageCodecs
 import InputPreparation
+import Pipeline
 import TestSupport
 import XCTest
 
@@ -16,7 +17,8 @@ final class CommandLineTests: TemporaryFolderTestCase {
   func engineMaps(_ picture: String, bank name: String) throws -> Tensor {
     let bank = try BankCatalog.load(name).bank
     let decoded = try PictureDecoder().decode(path: picture)
-    return try Engine().run(bank.network, on: InputTensor.make(from: decoded, input: bank.input)).last!
+    let run = try BankRun(bank: bank, input: InputTensor.make(from: decoded, input: bank.input), engine: Engine())
+    return try run.output(ofLayer: bank.layers.count - 1)
   }
 
   func testMainJobWritesOneGrayPNGPerFilterAndAManifest() throws {

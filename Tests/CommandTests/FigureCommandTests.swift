@@ -95,7 +95,7 @@ final class FigureCommandTests: TemporaryFolderTestCase {
       // Where the tiles are: the figure's own layout, for the same picture, bank and options.
       let loaded = try BankCatalog.load(bank)
       let picture = try PreparedPicture.load(path: photo, for: loaded.bank.input, decoder: PictureDecoder())
-      let run = try LayerRun(bank: loaded.bank, picture: picture.tensor, layer: nil, options: OutputOptions())
+      let run = try LayerRun(bank: loaded.bank, picture: picture.tensor, layer: nil)
       let layout = try Decomposition.draw(run, filter: filter, pixel: nil, options: OutputOptions(), tileSize: 1000).1
       let pixels = try Pixels(figure)
 
@@ -136,7 +136,7 @@ final class FigureCommandTests: TemporaryFolderTestCase {
   func testDecompositionOfADepthwiseFilterHasOneRow() throws {
     let loaded = try BankCatalog.load("mobilenet-v2-block1")
     let picture = try PreparedPicture.load(path: photo, for: loaded.bank.input, decoder: PictureDecoder())
-    let run = try LayerRun(bank: loaded.bank, picture: picture.tensor, layer: 2, options: OutputOptions())
+    let run = try LayerRun(bank: loaded.bank, picture: picture.tensor, layer: 2)
     XCTAssertEqual(run.conv.channelsPerGroup, 1)
     let layout = try Decomposition.draw(run, filter: 3, pixel: nil, options: OutputOptions(), tileSize: 100).1
     XCTAssertEqual(layout.tiles.keys.filter { $0.hasPrefix("input:") }, ["input:0"])

@@ -2,6 +2,7 @@ import Basics
 import ConvEngine
 import FilterBanks
 import Foundation
+import Pipeline
 import TestSupport
 import XCTest
 
@@ -95,7 +96,7 @@ final class ImportTests: TemporaryFolderTestCase {
       let result = try runFeaturemaps(["import", Self.weights("convs.onnx"), "--node", node, "--out", out])
       XCTAssertEqual(result.status, 0, result.stderr)
       let bank = try BankCatalog.load(out).bank
-      let mine = try Engine(threads: 1).run(bank.network, on: input).last!
+      let mine = try BankRun(bank: bank, input: input, engine: Engine(threads: 1)).output(ofLayer: bank.layers.count - 1)
       let expected = try readNPYTensor(Self.weights(output))
       XCTAssertEqual([mine.channels, mine.height, mine.width], [expected.channels, expected.height, expected.width], node)
       let scale = expected.values.map(abs).max()!

@@ -3,6 +3,7 @@ import FilterBanks
 import Foundation
 import ImageCodecs
 import InputPreparation
+import Pipeline
 import TestSupport
 import XCTest
 
@@ -84,10 +85,10 @@ final class TeachingCommandTests: TemporaryFolderTestCase {
       XCTAssertEqual(result.status, 0, result.stderr)
       let loaded = try BankCatalog.load(bank).bank
       let picture = try PictureDecoder().decode(path: photo)
-      var layers = loaded.network
-      guard case .conv(var last) = layers.removeLast() else { return XCTFail() }
+      guard case .conv(var last) = loaded.network.last else { return XCTFail() }
       last.activation = .none
-      let input = try Engine().run(layers, on: InputTensorForTests.make(picture, loaded.input)).last ?? InputTensorForTests.make(picture, loaded.input)
+      let run = try BankRun(bank: loaded, input: InputTensorForTests.make(picture, loaded.input), engine: Engine())
+      let input = try run.input(ofLayer: loaded.layers.count - 1)
       let linear = try Engine().apply(last, to: input)
       let entries = try XCTUnwrap(try json("\(bank)/chelsea/manifest.json")["maps"] as? [[String: Any]])
       for (f, entry) in entries.enumerated() {

@@ -14,7 +14,8 @@ final class GoldenCaseTests: XCTestCase {
     let conv = ConvLayer(inputChannels: 2, filterCount: 2, kernel: Pair(2),
                          weights: constant(0.25) + constant(0.5) + constant(1) + constant(2))
     let input = Tensor(channels: 2, height: 3, width: 3, values: (0..<18).map(Float.init))
-    let outputs = try engine.run([.conv(conv), .conv(conv)], on: input)
+    let first = try engine.apply(conv, to: input)
+    let outputs = [first, try engine.apply(conv, to: first)]
     XCTAssertEqual(outputs[0].values, [24, 27, 33, 36, 96, 108, 132, 144])
     XCTAssertEqual(outputs[1].values, [270, 1080])
     XCTAssertEqual(try ReferenceEngine.run([.conv(conv), .conv(conv)], on: input), outputs)

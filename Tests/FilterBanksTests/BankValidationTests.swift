@@ -1,3 +1,4 @@
+import Pipeline
 import XCTest
 
 @testable import ConvEngine
@@ -61,7 +62,7 @@ final class BankValidationTests: XCTestCase {
       (Self.bank(filters: Self.goodFilter, layer: "\"type\": \"conv\", \"padding\": \"full\""),
        "t.json: layers[0].padding: expected \"same\", \"valid\", a whole number, [py, px] or [top, left, bottom, right], got \"full\""),
       (Self.bank(filters: Self.goodFilter, layer: "\"type\": \"conv\", \"padding_mode\": \"mirror\""),
-       "t.json: layers[0].padding_mode: unknown mode \"mirror\"; expected one of zeros, reflect, replicate, circular, symmetric"),
+       "t.json: layers[0].padding_mode: unknown padding mode \"mirror\"; expected zeros, reflect, replicate, circular or symmetric"),
       (Self.bank(filters: Self.goodFilter, layer: "\"type\": \"conv\", \"activation\": \"gelu\""),
        "t.json: layers[0].activation: unknown activation \"gelu\"; expected none, relu, relu6, leaky_relu, sigmoid or tanh"),
       (Self.bank(filters: Self.goodFilter, layer: "\"type\": \"conv\", \"strides\": 2"),
@@ -106,8 +107,8 @@ final class BankValidationTests: XCTestCase {
     XCTAssertEqual(second.weights, [1, 10])  // in channel order x, y: not in the order the file lists them
     XCTAssertEqual(bank.convLayerNumber(2), 2)
     let picture = Tensor(channels: 3, height: 2, width: 2, values: [1, 2, 3, 4, 10, 20, 30, 40, 0, 0, 0, 0])
-    let outputs = try Engine().run(bank.network, on: picture)
-    XCTAssertEqual(outputs.last!.values, [4 * 1 + 40 * 10 + 0.5])  // max-pooled x and y, weighted and summed
+    let output = try BankRun(bank: bank, input: picture, engine: Engine()).output(ofLayer: 2)
+    XCTAssertEqual(output.values, [4 * 1 + 40 * 10 + 0.5])  // max-pooled x and y, weighted and summed
   }
 
   func testSingleLayerBankAtTheTopLevelAndDefaults() throws {
@@ -129,8 +130,9 @@ final class BankValidationTests: XCTestCase {
   func testAKernelLargerThanThePaddedPictureIsSaidWhenThePictureIsKnown() throws {
     let json = "{\"format\": \"featuremaps-bank/1\", \"filters\": [\(Self.goodFilter)]}"
     let bank = try FilterBank.parse(Array(json.utf8), file: "t.json")
-    XCTAssertThrowsError(try Engine().run(bank.network, on: Tensor(channels: 3, height: 2, width: 9))) { error in
-      XCTAssertEqual("\(error)", "layers[0]: the kernel (3x3, dilation 1) covers 3x3 pixels, more than the padded input of 9x2")
+    XCTAssertThrowsError(try BankRun(bank: bank, input: Tensor(channels: 3, height: 2, width: 9), engine: Engine())) { error in
+      XCTAssertEqual(
+        "\(error)", "the bank bank does not fit this 9x2 picture: layers[0]: the kernel (3x3, dilation 1) covers 3x3 pixels, more than the padded input of 9x2")
     }
   }
 }

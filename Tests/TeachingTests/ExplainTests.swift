@@ -28,11 +28,11 @@ final class ExplainTests: XCTestCase {
     for seed in UInt64(1)...400 {
       var rng = SeededRandom(seed: seed)
       let (bank, input) = RandomBanks.make(&rng)
-      let convs = bank.network.filter { if case .conv = $0 { return true } else { return false } }.count
-      for layer in 1...convs {
+      // Layers are numbered as summary and the manifest number them: pooling layers count.
+      for layer in bank.convLayerIndices.map({ $0 + 1 }) {
         let run: LayerRun
         do {
-          run = try LayerRun(bank: bank, picture: input, layer: layer, options: OutputOptions())
+          run = try LayerRun(bank: bank, picture: input, layer: layer)
         } catch {
           refused += 1  // the bank does not fit this input (reflect wider than the side...)
           break
@@ -98,7 +98,7 @@ final class ExplainTests: XCTestCase {
     let json = "{\"format\": \"featuremaps-bank/1\", \"input\": {\"channels\": [\"R\", \"G\"]}, \"layers\": [\(layer(["R", "G"])), \(layer(["a", "b"]))]}"
     let bank = try FilterBank.parse(Array(json.utf8), file: "pytorch.json")
     let input = Tensor(channels: 2, height: 3, width: 3, values: (0..<18).map(Float.init))
-    let first = try LayerRun(bank: bank, picture: input, layer: 1, options: OutputOptions())
+    let first = try LayerRun(bank: bank, picture: input, layer: 1)
     var values: [Float] = []
     for f in 0..<2 {
       for y in 0..<2 { for x in 0..<2 { values.append(try first.explain(filter: f, x: x, y: y, scope: "per-map").value) } }
@@ -106,7 +106,7 @@ final class ExplainTests: XCTestCase {
     XCTAssertEqual(values, [24, 27, 33, 36, 96, 108, 132, 144])
     let corner = try first.explain(filter: 0, x: 0, y: 0, scope: "per-map")
     XCTAssertEqual(corner.channels.map(\.sum), [2, 22])  // 0.25 x (0 + 1 + 3 + 4) and 0.5 x (9 + 10 + 12 + 13): 24
-    let second = try LayerRun(bank: bank, picture: input, layer: 2, options: OutputOptions())
+    let second = try LayerRun(bank: bank, picture: input, layer: 2)
     XCTAssertEqual(try (0..<2).map { try second.explain(filter: $0, x: 0, y: 0, scope: "per-map").value }, [270, 1080])
     XCTAssertEqual(try second.explain(filter: 1, x: 0, y: 0, scope: "per-map").channels.map(\.name), ["a", "b"])
   }
@@ -123,7 +123,7 @@ final class ExplainTests: XCTestCase {
     let json = "{\"format\": \"featuremaps-bank/1\", \"stride\": 2, \"padding\": 1, \"filters\": [\(filters.joined(separator: ", "))]}"
     let bank = try FilterBank.parse(Array(json.utf8), file: "cs231n.json")
     let input = Tensor(channels: 3, height: 5, width: 5, values: (0..<75).map { Float($0 % 3) })
-    let run = try LayerRun(bank: bank, picture: input, layer: nil, options: OutputOptions())
+    let run = try LayerRun(bank: bank, picture: input, layer: nil)
     XCTAssertEqual([run.output.channels, run.output.height, run.output.width], [2, 3, 3])
     let middle = try run.explain(filter: 1, x: 1, y: 1, scope: "per-map")
     XCTAssertEqual(middle.rows, [1, 2, 3])
@@ -137,7 +137,7 @@ final class ExplainTests: XCTestCase {
 
   func testRefusalsSayTheMapSizeOrTheFilters() throws {
     let bank = try BankCatalog.load("edges").bank
-    let run = try LayerRun(bank: bank, picture: Tensor(channels: 3, height: 4, width: 6, repeating: 0.5), layer: nil, options: OutputOptions())
+    let run = try LayerRun(bank: bank, picture: Tensor(channels: 3, height: 4, width: 6, repeating: 0.5), layer: nil)
     XCTAssertThrowsError(try run.explain(filter: 0, x: 6, y: 0, scope: "per-map")) { error in
       XCTAssertEqual((error as? TeachingError)?.message, "--at 6,0 is outside layer 1's 6x4 maps (x 0...5, y 0...3)")
     }
@@ -146,8 +146,30 @@ final class ExplainTests: XCTestCase {
                      "--filter sobel-z: layer 1 has no such filter; its filters are 0 sobel-x, 1 sobel-y, 2 laplacian, 3 red-edge-x, 4 luma-edge-x")
     }
     XCTAssertEqual(try run.filter("3"), 3)
-    XCTAssertThrowsError(try LayerRun(bank: bank, picture: Tensor(channels: 3, height: 4, width: 6), layer: 2, options: OutputOptions())) { error in
-      XCTAssertEqual((error as? TeachingError)?.message, "--layer 2: the bank edges has 1 conv layer (1 to 1)")
+    XCTAssertThrowsError(try LayerRun(bank: bank, picture: Tensor(channels: 3, height: 4, width: 6), layer: 2)) { error in
+      XCTAssertEqual((error as? TeachingError)?.message, "--layer 2: the bank edges has 1 layer (1 to 1); its conv layer is 1")
     }
+  }
+
+  /// Layers are numbered one way everywhere: pooling layers count, as in `summary`, the manifest and the
+  /// `--all-layers` folders. A pooling layer asked for where a conv layer is needed is named for what it is.
+  func testLayersAreNumberedWithPoolingLayersAndAPoolingLayerIsNamed() throws {
+    let json = """
+      {"format": "featuremaps-bank/1", "name": "cpc", "layers": [
+        {"type": "conv", "filters": [{"name": "a", "kernels": {"R": [[1]], "G": [[0]], "B": [[0]]}}]},
+        {"type": "maxpool", "size": 2},
+        {"type": "conv", "filters": [{"name": "b", "bias": 1, "kernels": {"a": [[2]]}}]}]}
+      """
+    let bank = try FilterBank.parse(Array(json.utf8), file: "cpc.json")
+    let picture = Tensor(channels: 3, height: 4, width: 4, values: (0..<48).map(Float.init))
+    XCTAssertThrowsError(try LayerRun(bank: bank, picture: picture, layer: 2)) { error in
+      XCTAssertEqual((error as? TeachingError)?.message,
+                     "--layer 2: layer 2 of the bank cpc is a 2x2 max pooling layer, not a conv layer; its conv layers are 1, 3")
+    }
+    let third = try LayerRun(bank: bank, picture: picture, layer: 3)
+    XCTAssertEqual(third.number, 3)
+    // R's 4x4 plane is 0...15; max-pooled 2x2: 5, 7, 13, 15; times 2 plus 1.
+    XCTAssertEqual(third.output.values, [11, 15, 27, 31])
+    XCTAssertEqual(try third.explain(filter: 0, x: 1, y: 1, scope: "per-map").layer, 3)
   }
 }

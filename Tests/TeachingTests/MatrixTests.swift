@@ -16,7 +16,7 @@ final class MatrixTests: XCTestCase {
       let (bank, input) = RandomBanks.make(&rng)
       let small = Tensor(channels: input.channels, height: min(input.height, 12), width: min(input.width, 12),
                          values: Array(input.values.prefix(input.channels * min(input.height, 12) * min(input.width, 12))))
-      guard let run = try? LayerRun(bank: bank, picture: small, layer: 1, options: OutputOptions()) else { continue }
+      guard let run = try? LayerRun(bank: bank, picture: small, layer: 1) else { continue }
       let matrix = try LayerMatrix(run)
       XCTAssertEqual(matrix.rows, run.output.values.count)
       XCTAssertEqual(matrix.columns, small.values.count)
@@ -42,7 +42,7 @@ final class MatrixTests: XCTestCase {
       """
     let bank = try FilterBank.parse(Array(json.utf8), file: "toeplitz.json")
     let signal: [Float] = [3, -1, 4, 1, -5, 9, 2, -6, 5]
-    let run = try LayerRun(bank: bank, picture: Tensor(channels: 1, height: 1, width: 9, values: signal), layer: 1, options: OutputOptions())
+    let run = try LayerRun(bank: bank, picture: Tensor(channels: 1, height: 1, width: 9, values: signal), layer: 1)
     let matrix = try LayerMatrix(run)
     var dense = [[Double]](repeating: [Double](repeating: 0, count: 9), count: 9)
     for (r, row) in matrix.entries.enumerated() { for entry in row { dense[r][entry.column] = entry.value } }
@@ -58,7 +58,7 @@ final class MatrixTests: XCTestCase {
   }
 
   func testLargeInputsAreRefused() throws {
-    let run = try LayerRun(bank: try BankCatalog.load("edges").bank, picture: Tensor(channels: 3, height: 40, width: 10), layer: nil, options: OutputOptions())
+    let run = try LayerRun(bank: try BankCatalog.load("edges").bank, picture: Tensor(channels: 3, height: 40, width: 10), layer: nil)
     XCTAssertThrowsError(try LayerMatrix(run)) { error in
       XCTAssertEqual((error as? TeachingError)?.message,
                      "--matrix is for inputs and outputs of at most 32x32; layer 1 reads 10x40 and writes 10x40 (give a smaller picture)")

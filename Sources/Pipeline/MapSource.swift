@@ -1,6 +1,7 @@
 import Basics
 import ConvEngine
 import Foundation
+import Normalization
 
 /// Where a layer's maps come from: a tensor already in memory, or a conv layer that computes any block of
 /// filters x rows on demand (so that maps can be produced in bands without holding them all).
@@ -13,7 +14,7 @@ public struct MapSource {
   /// The maps, when they are in memory already.
   private var tensor: Tensor?
   /// Filters computed together by the engine: groups of maps are best aligned to it.
-  let filterBlock: Int
+  public let filterBlock: Int
   /// Seconds spent in the engine, and its floating-point operations.
   public private(set) var engineSeconds = 0.0
   public private(set) var engineOperations = 0.0
@@ -55,9 +56,9 @@ public struct MapSource {
     self.fill = fill
   }
 
-  var isInMemory: Bool { tensor != nil }
+  public var isInMemory: Bool { tensor != nil }
 
-  mutating func fill(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+  public mutating func fill(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
     let start = DispatchTime.now().uptimeNanoseconds
     fill(filters, rows, out)
     engineSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -66,7 +67,7 @@ public struct MapSource {
 
   /// Runs `body` with maps `filters`, whole, as (filters.count, height, width): in place when the maps are
   /// in memory, else computed into `buffer` (grown when needed, kept for the next call).
-  mutating func withMaps<T>(_ filters: Range<Int>, reusing buffer: inout [Float],
+  public mutating func withMaps<T>(_ filters: Range<Int>, reusing buffer: inout [Float],
                             _ body: (UnsafeBufferPointer<Float>) throws(OutputError) -> T) throws(OutputError) -> T {
     let size = filters.count * height * width
     if let tensor {
@@ -80,12 +81,44 @@ public struct MapSource {
   }
 
   /// Every map computed once, as a tensor.
-  mutating func materialized() -> MapSource {
+  public mutating func materialized() -> MapSource {
     var tensor = Tensor(channels: count, height: height, width: width)
     tensor.values.withUnsafeMutableBufferPointer { fill(filters: 0..<count, rows: 0..<height, into: $0.baseAddress!) }
     var source = MapSource.tensor(tensor)
     source.engineSeconds = engineSeconds
     source.engineOperations = engineOperations
     return source
+  }
+
+  /// Statistics and gray mappings of every map under `scaling`: over the maps in memory, or over bands of
+  /// rows computed `bandBytes` at a time when they are not (a histogram mode computes them twice).
+  public mutating func scaled(_ scaling: MapScaling, interior: (rows: Range<Int>, columns: Range<Int>), threads: Int,
+                              bandBytes: Int) -> [MapScaling.Scaled] {
+    let (count, height, width) = (self.count, self.height, self.width)
+    if let tensor {
+      return tensor.values.withUnsafeBufferPointer { values in
+        scaling.choose(maps: values, count: count, height: height, width: width, interior: interior, threads: threads)
+      }
+    }
+    let (rows, columns) = scaling.statisticsRows(height: height, width: width, interior: interior)
+    let bandRows = max(1, min(height, bandBytes / max(1, count * width * 4)))
+    var band = LargeBuffers.floats(count: count * bandRows * width, repeating: 0)
+    return scaling.choose(count: count) { concurrently, body in
+      for start in stride(from: 0, to: height, by: bandRows) {
+        let range = start..<min(height, start + bandRows)
+        let lower = max(rows.lowerBound, range.lowerBound)
+        let upper = min(rows.upperBound, range.upperBound)
+        guard lower < upper else { continue }
+        let local = (lower - range.lowerBound)..<(upper - range.lowerBound)
+        band.withUnsafeMutableBufferPointer { band in
+          fill(filters: 0..<count, rows: range, into: band.baseAddress!)
+          let values = UnsafeBufferPointer(band)
+          let plane = range.count * width
+          Parallel.forEach(count, threads: concurrently ? threads : 1) { m in
+            body((m, UnsafeBufferPointer(rebasing: values[(m * plane)..<((m + 1) * plane)]), width, local, columns))
+          }
+        }
+      }
+    }
   }
 }
