@@ -13,6 +13,7 @@ import PackageDescription
 //   Pipeline           one run of a bank over a picture (BankRun): the one forward pass every command takes
 //   Normalization      statistics and value -> gray mappings (MapScaling: the one choice of them)
 //   InputPreparation   a picture file -> the bank's input tensor
+//   Importing          trained weights into banks: a layer's "from", ONNX chains, batch-norm folding
 //   FilterBanks        the bank format, validation, the built-in banks (Filters/*.json, embedded by a plugin)
 //   WeightsFiles       trained weights: NumPy, safetensors, PyTorch, ONNX, Keras (HDF5)
 //   ConvEngine         convolution and pooling (fast paths and the reference)
@@ -29,8 +30,8 @@ let package = Package(
     // The modules as a library, for the fuzz targets in Fuzz/ (a package of their own).
     .library(
       name: "FeatureMapsModules",
-      targets: ["Basics", "ImageCodecs", "ConvEngine", "WeightsFiles", "FilterBanks", "InputPreparation", "Normalization",
-                "Pipeline", "MapWriting", "Batch"]),
+      targets: ["Basics", "ImageCodecs", "ConvEngine", "WeightsFiles", "FilterBanks", "Importing", "InputPreparation",
+                "Normalization", "Pipeline", "MapWriting", "Batch"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -54,7 +55,8 @@ let package = Package(
     .target(
       name: "WeightsFiles", dependencies: ["Basics", "CHDF5Shims", "CLibDeflate"],
       exclude: ["README.md"]),
-    .target(name: "FilterBanks", dependencies: ["Basics", "ConvEngine", "WeightsFiles"], exclude: ["README.md"], plugins: ["EmbedBanks"]),
+    .target(name: "FilterBanks", dependencies: ["Basics", "ConvEngine"], exclude: ["README.md"], plugins: ["EmbedBanks"]),
+    .target(name: "Importing", dependencies: ["Basics", "ConvEngine", "FilterBanks", "WeightsFiles"], exclude: ["README.md"]),
     .target(name: "InputPreparation", dependencies: ["Basics", "ImageCodecs", "FilterBanks", "ConvEngine"], exclude: ["README.md"]),
     .target(name: "Normalization", dependencies: ["Basics"], exclude: ["README.md"]),
     .target(name: "Pipeline", dependencies: ["Basics", "ConvEngine", "FilterBanks", "Normalization"], exclude: ["README.md"]),
@@ -83,7 +85,8 @@ let package = Package(
     .executableTarget(
       name: "featuremaps",
       dependencies: [
-        "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "Pipeline", "MapWriting", "Batch", "WeightsFiles", "Teaching",
+        "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "Pipeline", "MapWriting", "Batch", "WeightsFiles", "Importing",
+        "Teaching",
         "InputPreparation", "Figures", "Report", "Learning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       exclude: ["README.md"]),
@@ -97,7 +100,7 @@ let package = Package(
     .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"]),
     .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Basics", "TestSupport", "CLibDeflate"], exclude: ["Corpus"]),
     .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "TestSupport"]),
-    .testTarget(name: "FilterBanksTests", dependencies: ["FilterBanks", "ConvEngine", "Pipeline", "Basics", "TestSupport"]),
+    .testTarget(name: "FilterBanksTests", dependencies: ["FilterBanks", "Importing", "ConvEngine", "Pipeline", "Basics", "TestSupport"]),
     .testTarget(name: "WeightsFilesTests", dependencies: ["WeightsFiles", "TestSupport"], exclude: ["Files"]),
     .testTarget(
       name: "TeachingTests", dependencies: ["Teaching", "FilterBanks", "ConvEngine", "Normalization", "Pipeline", "MapWriting", "TestSupport"],

@@ -15,13 +15,15 @@ public struct LoadedBank: Sendable {
 public enum BankCatalog {
   public static var builtInNames: [String] { EmbeddedBanks.files.map(\.name) }
 
-  /// The bank `argument` names: an existing file first, else a built-in bank of that name.
-  public static func load(_ argument: String) throws(BankError) -> LoadedBank {
+  /// The bank `argument` names: an existing file first, else a built-in bank of that name. `weights` reads
+  /// the weights files its layers take filters `from`.
+  public static func load(_ argument: String, weights: (any WeightsResolving)? = nil) throws(BankError) -> LoadedBank {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), !isDirectory.boolValue {
       let bytes = try FilterBank.readFile(argument)
       let folder = URL(fileURLWithPath: argument).deletingLastPathComponent().path
-      let bank = try FilterBank.parse(bytes, file: argument, defaultName: FilterBank.defaultName(argument), folder: folder)
+      let bank = try FilterBank.parse(bytes, file: argument, defaultName: FilterBank.defaultName(argument), folder: folder,
+                                      weights: weights)
       return LoadedBank(bank: bank, file: argument, sha256: SHA256.hex(bytes))
     }
     if let builtIn = EmbeddedBanks.files.first(where: { $0.name == argument }) {

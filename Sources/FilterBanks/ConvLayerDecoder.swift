@@ -1,7 +1,6 @@
 import Basics
 import ConvEngine
 import Foundation
-import WeightsFiles
 
 /// Decodes and validates one conv layer: its options and every filter's kernels, listed or taken `from` a
 /// weights file.
@@ -93,32 +92,21 @@ struct ConvLayerDecoder {
       throw bank.fail("\(fromPath).file", "a built-in bank cannot read weights files; import it into a self-contained bank")
     }
     let weightsPath = file.hasPrefix("/") ? file : URL(fileURLWithPath: folder).appendingPathComponent(file).path
-    let reader: any WeightsReader
-    do {
-      reader = try bank.weights.open(weightsPath)
-    } catch {
-      throw bank.fail("\(fromPath).file", error.description)
-    }
-    var spec = WeightsImport(weight: "")
-    if let weight = try text("weight") {
-      spec.weight = weight
-    } else if reader.tensors.count == 1 {
-      spec.weight = reader.tensors[0].name
-    } else {
-      throw bank.fail("\(fromPath).weight", "missing; \(file) holds \(reader.tensors.count) tensors (featuremaps import \(file) --list shows them)")
-    }
-    spec.bias = try text("bias")
-    spec.batchNorm = try text("batchnorm")
-    spec.epsilon = try from["eps"].map { (v) throws(BankError) in Double(try bank.number(v, "\(fromPath).eps")) }
+    var request = WeightsRequest(file: file, path: weightsPath, weight: try text("weight"), bias: try text("bias"),
+                                 batchNorm: try text("batchnorm"))
+    request.epsilon = try from["eps"].map { (v) throws(BankError) in Double(try bank.number(v, "\(fromPath).eps")) }
     if let layout = try text("layout") {
-      guard let parsed = WeightsImport.Layout(rawValue: layout) else {
+      guard let parsed = WeightsRequest.Layout(rawValue: layout) else {
         throw bank.fail("\(fromPath).layout", "expected \"OIHW\" (PyTorch, ONNX) or \"HWIO\" (Keras), got \"\(layout)\"")
       }
-      spec.layout = parsed
+      request.layout = parsed
     }
-    let result: WeightsImport.Result
+    guard let resolver = bank.weights else {
+      throw bank.fail("\(fromPath).file", "this bank takes its filters from a weights file, which only featuremaps import and the commands read")
+    }
+    let result: ImportedFilters
     do {
-      result = try spec.apply(to: reader, channels: inputChannels.count, groups: groups)
+      result = try resolver.filters(request, channels: inputChannels.count, groups: groups)
     } catch {
       throw bank.fail("\(fromPath).\(error.field)", error.reason)
     }
@@ -126,7 +114,7 @@ struct ConvLayerDecoder {
     if let list = from["names"] {
       let items = try bank.array(list, "\(fromPath).names")
       guard items.count == result.filterCount else {
-        throw bank.fail("\(fromPath).names", "\(items.count) names for the \(result.filterCount) filters of '\(spec.weight)'")
+        throw bank.fail("\(fromPath).names", "\(items.count) names for the \(result.filterCount) filters of '\(result.weight)'")
       }
       for (i, item) in items.enumerated() { names.append(try filterName(item, "\(fromPath).names[\(i)]", existing: names, isName: true)) }
     } else {

@@ -23,10 +23,10 @@ extension FilterBank {
   }
 
   /// Parses and validates bank JSON text.
-  /// `folder` is where the bank file is, for the weights files its layers take filters `from`; nil (a
-  /// built-in bank) refuses them.
-  public static func parse(_ bytes: [UInt8], file: String, defaultName: String = "bank", folder: String? = nil) throws(BankError)
-    -> FilterBank {
+  /// `folder` is where the bank file is, for the weights files its layers take filters `from`, which
+  /// `weights` reads; nil (a built-in bank) refuses them.
+  public static func parse(_ bytes: [UInt8], file: String, defaultName: String = "bank", folder: String? = nil,
+                           weights: (any WeightsResolving)? = nil) throws(BankError) -> FilterBank {
     if bytes.count > BankLimits.maximumFileBytes {
       throw BankError(file: file, path: "", reason: "the bank is \(bytes.count) bytes, over the limit of \(BankLimits.maximumFileBytes)")
     }
@@ -36,7 +36,7 @@ extension FilterBank {
     } catch {
       throw BankError(file: file, path: "", reason: error.description)
     }
-    return try BankDecoder(file: file, folder: folder).bank(json, defaultName: defaultName)
+    return try BankDecoder(file: file, folder: folder, weights: weights).bank(json, defaultName: defaultName)
   }
 }
 
@@ -45,8 +45,8 @@ struct BankDecoder {
   let file: String
   /// Where `from` files are, relative to; nil for a bank that has no folder (a built-in one).
   let folder: String?
-  /// Weights files already opened, by path: several layers often read one file.
-  let weights = WeightsCache()
+  /// Reads the weights files that layers take filters `from`.
+  let weights: (any WeightsResolving)?
 
   func fail(_ path: String, _ reason: String) -> BankError { BankError(file: file, path: path, reason: reason) }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Basics
 import FilterBanks
+import Importing
 import Foundation
 import ImageCodecs
 import InputPreparation
@@ -143,7 +144,7 @@ enum CommandSupport {
   /// The bank, or status 2 with one line naming the file, the JSON path and the problem.
   static func loadBank(_ argument: String) throws -> LoadedBank {
     do {
-      return try BankCatalog.load(argument)
+      return try BankCatalog.load(argument, weights: WeightsImporter())
     } catch {
       FileHandleOutput.standardError("featuremaps: \(error)")
       throw ExitCode(2)

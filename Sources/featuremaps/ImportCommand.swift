@@ -2,6 +2,7 @@ import ArgumentParser
 import Basics
 import ConvEngine
 import FilterBanks
+import Importing
 import Foundation
 import WeightsFiles
 
@@ -95,7 +96,7 @@ struct Import: ParsableCommand {
 
   func validate() throws {
     if !list && out == nil { throw ValidationError("Give --out BANK.json (or --list).") }
-    if let layout, WeightsImport.Layout(rawValue: layout) == nil { throw ValidationError("--layout must be OIHW or HWIO, not '\(layout)'.") }
+    if let layout, WeightsRequest.Layout(rawValue: layout) == nil { throw ValidationError("--layout must be OIHW or HWIO, not '\(layout)'.") }
     for member in sourceMembers where !member.contains("=") {
       throw ValidationError("--source takes KEY=VALUE, not '\(member)'.")
     }
@@ -141,13 +142,13 @@ struct Import: ParsableCommand {
   // MARK: - One layer from a weights file
 
   private func importedBank(from reader: any WeightsReader) throws(Failure) -> FilterBank {
-    func fail(_ error: WeightsImport.Failure) -> Failure { Failure(message: error.reason.hasPrefix(reader.file) ? error.reason : "\(reader.file): \(error.reason)") }
+    func fail(_ error: WeightsRequestFailure) -> Failure { Failure(message: error.reason.hasPrefix(reader.file) ? error.reason : "\(reader.file): \(error.reason)") }
     var stride = Pair(1)
     var dilation = Pair(1)
     var paddingRule = PaddingRule.fixed(.none)
     var groups = 1
     var activation = Activation.none
-    var spec: WeightsImport
+    var spec: WeightsRequest
     var onnxConv: ONNXConv?
     if let node {
       guard let onnx = reader as? ONNXReader else { throw Failure(message: "\(reader.file): --node is for ONNX files") }
@@ -155,7 +156,7 @@ struct Import: ParsableCommand {
         throw Failure(message: "\(reader.file): has no Conv node '\(node)'; its Conv nodes are " + onnx.convs.map { "\($0.index) \($0.name)" }.joined(separator: ", "))
       }
       onnxConv = conv
-      spec = WeightsImport(weight: conv.weight, bias: conv.bias, layout: .oihw)
+      spec = WeightsRequest(file: reader.file, path: reader.file, weight: conv.weight, bias: conv.bias, layout: .oihw)
       do {
         (stride, dilation, paddingRule) = try conv.geometry()
       } catch {
@@ -167,11 +168,11 @@ struct Import: ParsableCommand {
       guard let weight = weight ?? (reader.tensors.count == 1 ? reader.tensors[0].name : nil) else {
         throw Failure(message: "\(reader.file): give --weight NAME (or --node for ONNX); --list shows the \(reader.tensors.count) tensors")
       }
-      spec = WeightsImport(weight: weight, bias: bias)
+      spec = WeightsRequest(file: reader.file, path: reader.file, weight: weight, bias: bias)
     }
     spec.batchNorm = batchnorm
     spec.epsilon = eps
-    if let layout { spec.layout = WeightsImport.Layout(rawValue: layout) }
+    if let layout { spec.layout = WeightsRequest.Layout(rawValue: layout) }
     if let value = self.stride { stride = try Options.pair(value, "--stride") }
     if let value = self.dilation { dilation = try Options.pair(value, "--dilation") }
     if let value = self.padding { paddingRule = try Options.padding(value) }
@@ -179,9 +180,9 @@ struct Import: ParsableCommand {
     if let value = self.activation { activation = try Options.activation(value, slope: negativeSlope) }
     let input = try Options.input(channels: channels, range: range, mean: mean, std: std)
 
-    var result: WeightsImport.Result
+    var result: ImportedFilters
     do {
-      result = try spec.apply(to: reader, channels: input.channels.count, groups: groups)
+      result = try spec.read(from: reader, channels: input.channels.count, groups: groups)
       if let onnxConv {
         result.tensors += try onnxConv.fold(into: &result.weights, bias: &result.bias, filters: result.filterCount, reader: reader)
       }
@@ -213,7 +214,7 @@ struct Import: ParsableCommand {
   private func resolvedBank() throws(Failure) -> FilterBank {
     var loaded: LoadedBank
     do {
-      loaded = try BankCatalog.load(input)
+      loaded = try BankCatalog.load(input, weights: WeightsImporter())
     } catch {
       throw Failure(message: error.description)
     }

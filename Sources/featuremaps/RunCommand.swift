@@ -4,6 +4,7 @@ import Batch
 import ConvEngine
 import Figures
 import FilterBanks
+import Importing
 import Foundation
 import ImageCodecs
 import MapWriting
@@ -162,7 +163,7 @@ struct Run: ParsableCommand {
 
   /// The bank, or exit status 2 with one line naming the file, the JSON path and the problem.
   private func loadBank() throws -> LoadedBank {
-    switch Result(catching: { () throws(BankError) in try BankCatalog.load(bank) }) {
+    switch Result(catching: { () throws(BankError) in try BankCatalog.load(bank, weights: WeightsImporter()) }) {
     case .success(let loaded):
       return loaded
     case .failure(let error):

@@ -1,4 +1,5 @@
 import Foundation
+import Importing
 import TestSupport
 import XCTest
 
@@ -11,7 +12,7 @@ final class LimitsTests: TemporaryFolderTestCase {
 
   func refusal(_ json: String) -> String {
     do {
-      _ = try FilterBank.parse(Array(json.utf8), file: "t.json", folder: folder.path)
+      _ = try FilterBank.parse(Array(json.utf8), file: "t.json", folder: folder.path, weights: WeightsImporter())
       return "accepted"
     } catch {
       return error.description

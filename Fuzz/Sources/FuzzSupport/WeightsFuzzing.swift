@@ -1,4 +1,5 @@
 import FilterBanks
+import Importing
 import WeightsFiles
 
 /// What every weights target does with its input.
@@ -8,11 +9,14 @@ public enum WeightsFuzzing {
     for info in reader.tensors.prefix(64) {
       guard let tensor = try? reader.read(info.name) else { continue }
       if tensor.shape.count == 4, tensor.shape[1] > 0 {
-        _ = try? WeightsImport(weight: info.name).apply(to: reader, channels: tensor.shape[1], groups: 1)
+        _ = try? WeightsRequest(file: path, path: path, weight: info.name).read(from: reader, channels: tensor.shape[1], groups: 1)
       }
     }
-    if let onnx = reader as? ONNXReader, let conv = onnx.convs.first, let weight = try? onnx.read(conv.weight), weight.shape.count == 4 {
-      if var result = try? WeightsImport(weight: conv.weight, bias: conv.bias).apply(to: reader, channels: weight.shape[1], groups: 1) {
+    guard let onnx = reader as? ONNXReader else { return }
+    for conv in onnx.convs.prefix(16) {
+      guard let weight = try? onnx.read(conv.weight), weight.shape.count == 4 else { continue }
+      let request = WeightsRequest(file: path, path: path, weight: conv.weight, bias: conv.bias)
+      if var result = try? request.read(from: reader, channels: weight.shape[1], groups: 1) {
         var (weights, bias) = (result.weights, result.bias)
         _ = try? conv.fold(into: &weights, bias: &bias, filters: result.filterCount, reader: reader)
         result.weights = weights

@@ -1,13 +1,14 @@
 import ConvEngine
+import FilterBanks
 import WeightsFiles
 
 extension ONNXConv {
   /// The node's stride, dilation and padding as a bank layer's (`auto_pad` SAME_UPPER is "same").
-  public func geometry() throws(WeightsImport.Failure) -> (stride: Pair, dilation: Pair, padding: PaddingRule) {
-    func pair(_ values: [Int]?, _ what: String) throws(WeightsImport.Failure) -> Pair {
+  public func geometry() throws(WeightsRequestFailure) -> (stride: Pair, dilation: Pair, padding: PaddingRule) {
+    func pair(_ values: [Int]?, _ what: String) throws(WeightsRequestFailure) -> Pair {
       guard let values else { return Pair(1) }
       guard values.count == 2, values.allSatisfy({ $0 >= 1 }) else {
-        throw WeightsImport.Failure(field: "node", reason: "node '\(name)' has \(what) \(values): featuremaps imports 2-D convolutions")
+        throw WeightsRequestFailure(field: "node", reason: "node '\(name)' has \(what) \(values): featuremaps imports 2-D convolutions")
       }
       return Pair(values[0], values[1])
     }
@@ -16,14 +17,14 @@ extension ONNXConv {
     case "SAME_UPPER": padding = .same
     case "VALID": padding = .fixed(.none)
     case "SAME_LOWER":
-      throw WeightsImport.Failure(field: "node", reason: "node '\(name)' pads SAME_LOWER, which a bank cannot say; give --padding")
+      throw WeightsRequestFailure(field: "node", reason: "node '\(name)' pads SAME_LOWER, which a bank cannot say; give --padding")
     default:
       guard let pads else {
         padding = .fixed(.none)
         break
       }
       guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else {
-        throw WeightsImport.Failure(field: "node", reason: "node '\(name)' has pads \(pads): featuremaps imports 2-D convolutions")
+        throw WeightsRequestFailure(field: "node", reason: "node '\(name)' has pads \(pads): featuremaps imports 2-D convolutions")
       }
       padding = .fixed(Padding(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3]))
     }
@@ -32,22 +33,22 @@ extension ONNXConv {
 
   /// Folds the per-channel operations that follow the node into `weights` (F, ...) and `bias` (F), in
   /// Double, in the order the graph applies them; returns the tensors read.
-  public func fold(into weights: inout [Float], bias: inout [Float]?, filters: Int, reader: any WeightsReader) throws(WeightsImport.Failure) -> [String] {
+  public func fold(into weights: inout [Float], bias: inout [Float]?, filters: Int, reader: any WeightsReader) throws(WeightsRequestFailure) -> [String] {
     guard !folded.isEmpty else { return [] }
     var w = weights.map(Double.init)
     var b = (bias ?? [Float](repeating: 0, count: filters)).map(Double.init)
     let perFilter = w.count / filters
     var used: [String] = []
-    func constant(_ name: String) throws(WeightsImport.Failure) -> [Double] {
+    func constant(_ name: String) throws(WeightsRequestFailure) -> [Double] {
       let tensor: WeightsTensor
       do {
         tensor = try reader.require(name)
       } catch {
-        throw WeightsImport.Failure(field: "node", reason: error.description)
+        throw WeightsRequestFailure(field: "node", reason: error.description)
       }
       // The graph only says the tensor exists: its length is checked here, before it is indexed per filter.
       guard tensor.values.count == 1 || tensor.values.count == filters else {
-        throw WeightsImport.Failure(
+        throw WeightsRequestFailure(
           field: "node",
           reason: "'\(name)' has shape \(shapeText(tensor.shape)), but the Conv node '\(self.name)' it folds into has \(filters) filters: a per-channel constant holds 1 or \(filters) values")
       }
@@ -73,13 +74,9 @@ extension ONNXConv {
       case .multiply(let name): scale(try constant(name))
       case .divide(let name): scale(try constant(name).map { 1 / $0 })
       case .batchNorm(let gammaName, let betaName, let meanName, let varianceName, let epsilon):
-        let (gamma, beta, mean, variance) = (try constant(gammaName), try constant(betaName), try constant(meanName), try constant(varianceName))
-        if let bad = variance.firstIndex(where: { !($0 + Double(epsilon) > 0) }) {
-          throw WeightsImport.Failure(field: "node", reason: "'\(varianceName)'[\(bad)] is \(variance[bad]): a variance plus epsilon must be positive")
-        }
-        let s = (0..<filters).map { gamma[$0] / (variance[$0] + Double(epsilon)).squareRoot() }
-        for i in w.indices { w[i] *= s[i / perFilter] }
-        for f in 0..<filters { b[f] = (b[f] - mean[f]) * s[f] + beta[f] }
+        let norm = BatchNorm(gamma: try constant(gammaName), beta: try constant(betaName), mean: try constant(meanName),
+                             variance: try constant(varianceName), epsilon: Double(epsilon), varianceName: varianceName)
+        try norm.fold(into: &w, bias: &b, field: "node")
       }
     }
     weights = w.map { Float($0) }
