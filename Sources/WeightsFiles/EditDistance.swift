@@ -1,6 +1,6 @@
 /// Levenshtein distance, to suggest the names closest to a misspelt one.
-enum EditDistance {
-  static func between(_ a: String, _ b: String) -> Int {
+public enum EditDistance {
+  public static func between(_ a: String, _ b: String) -> Int {
     let (x, y) = (Array(a.unicodeScalars), Array(b.unicodeScalars))
     guard !x.isEmpty else { return y.count }
     guard !y.isEmpty else { return x.count }

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Basics
+import Figures
 import FilterBanks
-import Importing
 import Foundation
 import ImageCodecs
+import Importing
 import InputPreparation
 import MapWriting
-import Figures
 import Teaching
 
 /// `featuremaps explain PICTURE --bank BANK --at X,Y`: how one output pixel is computed, term by term;
@@ -35,13 +35,14 @@ struct Explain: ParsableCommand {
   @Option(help: ArgumentHelp("A bank file (JSON) or the name of a built-in bank.", valueName: "bank"))
   var bank: String
 
-  @Option(help: ArgumentHelp("The output pixel: column,row in the layer's output map, from 0.", valueName: "x,y"))
-  var at: String?
+  @Option(parsing: .unconditional, help: ArgumentHelp("The output pixel: column,row in the layer's output map, from 0.", valueName: "x,y"),
+          transform: PixelPosition.parse)
+  var at: PixelPosition?
 
   @Option(help: ArgumentHelp("A filter of the layer, by name or 0-based index (default: every filter).", valueName: "name-or-index"))
   var filter: String?
 
-  @Option(help: ArgumentHelp("The conv layer, from 1 (default: the last).", valueName: "n"))
+  @Option(help: ArgumentHelp("The layer, counting every layer from 1 as summary does (a conv layer; default: the last).", valueName: "n"))
   var layer: Int?
 
   @Flag(help: "Print one JSON object instead of tables.")
@@ -68,17 +69,9 @@ struct Explain: ParsableCommand {
     if at == nil && !matrix && figure == nil { throw ValidationError("Give --at X,Y (the output pixel to explain), --matrix or --figure.") }
     if figure != nil && filter == nil { throw ValidationError("--figure draws one map: give --filter.") }
     if !(8...2048).contains(tileSize) { throw ValidationError("--tile-size must be 8 to 2048 pixels, not \(tileSize).") }
-    if at != nil && pixel == nil { throw ValidationError("--at must be X,Y with whole numbers from 0, like 12,7, not '\(at!)'.") }
-    if MapFormat.named(maps.format)?.writesRawValues == true {
+    if maps.format.writesRawValues {
       throw ValidationError("--format \(maps.format) has no gray levels; explain reports the gray of png or png16.")
     }
-  }
-
-  var pixel: (x: Int, y: Int)? {
-    guard let at else { return nil }
-    let parts = at.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard parts.count == 2, let x = parts[0], let y = parts[1], x >= 0, y >= 0 else { return nil }
-    return (x, y)
   }
 
   func run() throws {
@@ -88,17 +81,13 @@ struct Explain: ParsableCommand {
       input = try PreparedPicture.load(path: picture, for: loaded.bank.input,
                                        decoder: PictureDecoder(maximumPixels: maxPixels, appliesOrientation: !keepOrientation))
     } catch {
-      FileHandleOutput.standardError("featuremaps: \(picture): \(error.reason)")
-      throw ExitCode(1)
+      throw CommandFailure.input(picture, error.reason)
     }
-    let run = try teaching { () throws(TeachingError) in
-      try LayerRun(bank: loaded.bank, picture: input.tensor, layer: layer, scaling: maps.outputOptions.scaling, threads: maps.outputOptions.threads)
-    }
-    let filters = try teaching { () throws(TeachingError) in
-      try filter.map { (name) throws(TeachingError) in [try run.filter(name)] } ?? Array(run.filterNames.indices)
-    }
+    let run = try LayerRun(bank: loaded.bank, picture: input.tensor, layer: layer, scaling: maps.outputOptions.scaling,
+                           threads: maps.outputOptions.threads)
+    let filters = try filter.map { (name) throws(TeachingError) in [try run.filter(name)] } ?? Array(run.filterNames.indices)
     if matrix {
-      let product = try teaching { () throws(TeachingError) in try LayerMatrix(run, filters: filters) }
+      let product = try LayerMatrix(run, filters: filters)
       if json {
         product.writeJSON { FileHandle.standardOutput.write(Data($0.utf8)) }
       } else {
@@ -106,18 +95,11 @@ struct Explain: ParsableCommand {
       }
       return
     }
-    let explained = try pixel.map { p in
-      try teaching { () throws(TeachingError) in
-        try filters.map { (f) throws(TeachingError) in try run.explain(filter: f, x: p.x, y: p.y, scope: maps.scale) }
-      }
+    let explained = try at.map { p in
+      try filters.map { (f) throws(TeachingError) in try run.explain(filter: f, x: p.x, y: p.y, scope: maps.scale.rawValue) }
     }
     if let figure {
-      do {
-        _ = try Decomposition.write(run, filter: filters[0], pixel: explained?.first, options: maps.outputOptions, tileSize: tileSize, to: figure)
-      } catch {
-        FileHandleOutput.standardError("featuremaps: \(error)")
-        throw ExitCode(1)
-      }
+      _ = try Decomposition.write(run, filter: filters[0], pixel: explained?.first, options: maps.outputOptions, tileSize: tileSize, to: figure)
     }
     guard let pixels = explained else { return }
     if json {
@@ -127,27 +109,13 @@ struct Explain: ParsableCommand {
       print(pixels.map(\.text).joined(separator: "\n"), terminator: "")
     }
   }
-
-  /// Runs `body`; its refusal is one line and status 2.
-  private func teaching<T>(_ body: () throws(TeachingError) -> T) throws -> T {
-    do {
-      return try body()
-    } catch {
-      FileHandleOutput.standardError("featuremaps: \(error.message)")
-      throw ExitCode(2)
-    }
-  }
 }
 
 /// What several commands do the same way.
 enum CommandSupport {
-  /// The bank, or status 2 with one line naming the file, the JSON path and the problem.
-  static func loadBank(_ argument: String) throws -> LoadedBank {
-    do {
-      return try BankCatalog.load(argument, weights: WeightsImporter())
-    } catch {
-      FileHandleOutput.standardError("featuremaps: \(error)")
-      throw ExitCode(2)
-    }
+  /// The bank a `--bank` names, its `from` layers read from their weights files (a refusal names the
+  /// file, the JSON path and the problem).
+  static func loadBank(_ argument: String) throws(BankError) -> LoadedBank {
+    try BankCatalog.load(argument, weights: WeightsImporter())
   }
 }

@@ -44,43 +44,47 @@ struct Import: ParsableCommand {
   var eps: Double?
 
   @Option(help: ArgumentHelp("OIHW (PyTorch, ONNX; the default) or HWIO (Keras; the default for .h5).", valueName: "layout"))
-  var layout: String?
+  var layout: WeightsRequest.Layout?
 
   @Option(help: ArgumentHelp("ONNX: take weight, bias, geometry, folded affine nodes and activation from this Conv node (its name, or its number counting Conv nodes from 1); flags given override its geometry.", valueName: "name-or-n"))
   var node: String?
 
-  @Option(help: ArgumentHelp("Stride: N or Y,X.", valueName: "s"))
-  var stride: String?
+  @Option(help: ArgumentHelp("Stride: N or Y,X.", valueName: "s"), transform: PairValue.parse)
+  var stride: PairValue?
 
-  @Option(help: ArgumentHelp("Padding: same, valid, N, PY,PX or TOP,LEFT,BOTTOM,RIGHT.", valueName: "p"))
-  var padding: String?
+  @Option(help: ArgumentHelp("Padding: same, valid, N, PY,PX or TOP,LEFT,BOTTOM,RIGHT.", valueName: "p"), transform: PaddingValue.parse)
+  var padding: PaddingValue?
 
-  @Option(help: ArgumentHelp("Dilation: N or Y,X.", valueName: "d"))
-  var dilation: String?
+  @Option(help: ArgumentHelp("Dilation: N or Y,X.", valueName: "d"), transform: PairValue.parse)
+  var dilation: PairValue?
 
   @Option(help: ArgumentHelp("Groups, as in PyTorch.", valueName: "g"))
   var groups: Int?
 
   @Option(name: .customLong("padding-mode"), help: ArgumentHelp("zeros, reflect, replicate, circular or symmetric.", valueName: "mode"))
-  var paddingMode: String?
+  var paddingMode: PaddingMode?
 
-  @Option(help: ArgumentHelp("none, relu, relu6, leaky_relu, sigmoid or tanh.", valueName: "a"))
-  var activation: String?
+  @Option(help: ArgumentHelp(Words.list(Activation.names) + ".", valueName: "a"), transform: ActivationName.parse)
+  var activation: ActivationName?
 
   @Option(name: .customLong("negative-slope"), help: ArgumentHelp("leaky_relu's slope (default 0.01).", valueName: "x"))
   var negativeSlope: Double?
 
-  @Option(help: ArgumentHelp("The input channels, in the weights' order: R,G,B (default), B,G,R, Y...", valueName: "list"))
-  var channels: String?
+  @Option(help: ArgumentHelp("The input channels, in the weights' order: R,G,B (default), B,G,R, Y...", valueName: "list"),
+          transform: ChannelList.parse)
+  var channels: ChannelList?
 
-  @Option(help: ArgumentHelp("What 0..255 samples map to before mean and std: LO,HI (default 0,1).", valueName: "lo,hi"))
-  var range: String?
+  @Option(parsing: .unconditional, help: ArgumentHelp("What 0..255 samples map to before mean and std: LO,HI (default 0,1).", valueName: "lo,hi"),
+          transform: ValueRange.parse)
+  var range: ValueRange?
 
-  @Option(help: ArgumentHelp("Per-channel means subtracted (default 0).", valueName: "list"))
-  var mean: String?
+  @Option(parsing: .unconditional, help: ArgumentHelp("Per-channel means subtracted (default 0).", valueName: "list"),
+          transform: NumberList.parse)
+  var mean: NumberList?
 
-  @Option(help: ArgumentHelp("Per-channel standard deviations divided by (default 1).", valueName: "list"))
-  var std: String?
+  @Option(parsing: .unconditional, help: ArgumentHelp("Per-channel standard deviations divided by (default 1).", valueName: "list"),
+          transform: NumberList.parse)
+  var std: NumberList?
 
   @Option(help: ArgumentHelp("The bank's name (default: the output file's name).", valueName: "name"))
   var name: String?
@@ -88,18 +92,22 @@ struct Import: ParsableCommand {
   @Option(name: .customLong("description"), help: ArgumentHelp("The bank's description.", valueName: "text"))
   var about: String?
 
-  @Option(name: .customLong("source"), help: ArgumentHelp("A member of the bank's \"source\", e.g. license=MIT (repeatable).", valueName: "key=value"))
-  var sourceMembers: [String] = []
+  @Option(name: .customLong("source"), help: ArgumentHelp("A member of the bank's \"source\", e.g. license=MIT (repeatable).", valueName: "key=value"),
+          transform: SourceMember.parse)
+  var sourceMembers: [SourceMember] = []
 
   @Option(help: ArgumentHelp("The bank file to write.", valueName: "bank.json"))
   var out: String?
 
   func validate() throws {
     if !list && out == nil { throw ValidationError("Give --out BANK.json (or --list).") }
-    if let layout, WeightsRequest.Layout(rawValue: layout) == nil { throw ValidationError("--layout must be OIHW or HWIO, not '\(layout)'.") }
-    for member in sourceMembers where !member.contains("=") {
-      throw ValidationError("--source takes KEY=VALUE, not '\(member)'.")
+    let count = channels?.names.count ?? 3
+    for (option, list) in [("--mean", mean), ("--std", std)] {
+      if let list, list.values.count != count {
+        throw ValidationError("\(option) needs \(count) number\(count == 1 ? "" : "s"), one per input channel, not \(list.values.count)")
+      }
     }
+    if let std, std.values.contains(where: { $0 <= 0 }) { throw ValidationError("--std needs positive numbers") }
   }
 
   func run() throws {
@@ -115,12 +123,11 @@ struct Import: ParsableCommand {
       }
       try write(try importedBank(from: reader))
     } catch {
-      FileHandleOutput.standardError("featuremaps: \(error.message)")
-      throw ExitCode(2)
+      throw CommandFailure(error.message, .usage)
     }
   }
 
-  /// A one-line error and status 2.
+  /// Why the import wrote nothing: one line, status 2.
   struct Failure: Error { let message: String }
 
   /// Whether `path` holds a bank: JSON naming the bank format.
@@ -163,7 +170,12 @@ struct Import: ParsableCommand {
         if padding == nil { throw fail(error) }
       }
       groups = conv.group
-      if let name = conv.activation { activation = try Options.activation(name, slope: conv.negativeSlope.map(Double.init)) }
+      if let name = conv.activation {
+        switch Activation.named(name, negativeSlope: conv.negativeSlope) {
+        case .success(let read): activation = read
+        case .failure(let error): throw Failure(message: "\(reader.file): node '\(conv.name)': \(error.reason)")
+        }
+      }
     } else {
       guard let weight = weight ?? (reader.tensors.count == 1 ? reader.tensors[0].name : nil) else {
         throw Failure(message: "\(reader.file): give --weight NAME (or --node for ONNX); --list shows the \(reader.tensors.count) tensors")
@@ -172,13 +184,19 @@ struct Import: ParsableCommand {
     }
     spec.batchNorm = batchnorm
     spec.epsilon = eps
-    if let layout { spec.layout = WeightsRequest.Layout(rawValue: layout) }
-    if let value = self.stride { stride = try Options.pair(value, "--stride") }
-    if let value = self.dilation { dilation = try Options.pair(value, "--dilation") }
-    if let value = self.padding { paddingRule = try Options.padding(value) }
+    if let layout { spec.layout = layout }
+    if let value = self.stride { stride = value.pair }
+    if let value = self.dilation { dilation = value.pair }
+    if let value = self.padding { paddingRule = value.rule }
     if let value = self.groups { groups = value }
-    if let value = self.activation { activation = try Options.activation(value, slope: negativeSlope) }
-    let input = try Options.input(channels: channels, range: range, mean: mean, std: std)
+    if let value = self.activation {
+      do {
+        activation = try value.activation(negativeSlope: negativeSlope)
+      } catch {
+        throw Failure(message: error.line)
+      }
+    }
+    let input = bankInput
 
     var result: ImportedFilters
     do {
@@ -189,7 +207,7 @@ struct Import: ParsableCommand {
     } catch {
       throw fail(error)
     }
-    let mode = try Options.paddingMode(paddingMode)
+    let mode = paddingMode ?? .zeros
     let conv = ConvLayer(inputChannels: input.channels.count, filterCount: result.filterCount, kernel: result.kernel,
                          weights: result.weights, bias: result.bias, stride: stride, dilation: dilation, groups: groups,
                          padding: paddingRule, paddingMode: mode, activation: activation)
@@ -201,13 +219,21 @@ struct Import: ParsableCommand {
       ("tensors", .array(result.tensors.map { .string($0) })),
     ]
     if let onnxConv { members.append(("node", .string(onnxConv.name))) }
-    members += sourceMembers.map(Options.member)
+    members += sourceMembers.map { ($0.key, .string($0.value)) }
     return FilterBank(
       name: bankName, description: about ?? "Imported from \(file) (\(what)).", source: FilterBank.Source(members: members),
       input: input, layers: [BankLayer(layer: .conv(conv), outputNames: names, path: "")])
   }
 
   private var bankName: String { name ?? FilterBank.defaultName(out ?? "imported") }
+
+  /// The bank's input: channels, range, means and standard deviations (their counts checked in `validate`).
+  private var bankInput: FilterBank.Input {
+    let names = channels?.names ?? ["R", "G", "B"]
+    return FilterBank.Input(
+      channels: names, range: range.map { ($0.low, $0.high) } ?? (0, 1),
+      mean: mean?.values ?? [Float](repeating: 0, count: names.count), std: std?.values ?? [Float](repeating: 1, count: names.count))
+  }
 
   // MARK: - A bank's `from` layers resolved
 
@@ -239,7 +265,7 @@ struct Import: ParsableCommand {
       members.insert(("kind", .string("imported")), at: 0)
       members.append(("weights", .array(weights)))
     }
-    members += sourceMembers.map(Options.member)
+    members += sourceMembers.map { ($0.key, .string($0.value)) }
     if let name { loaded.bank.name = name }
     if let about { loaded.bank.description = about }
     loaded.bank.source = members.isEmpty ? nil : FilterBank.Source(members: members)

@@ -3,6 +3,7 @@ import Basics
 import ConvEngine
 import Figures
 import FilterBanks
+import Teaching
 
 /// `featuremaps kernels BANK --out kernels.png`: a conv layer's kernels as a picture.
 struct Kernels: ParsableCommand {
@@ -25,7 +26,7 @@ struct Kernels: ParsableCommand {
   @Option(help: ArgumentHelp("The picture to write (PNG).", valueName: "file"))
   var out: String
 
-  @Option(help: ArgumentHelp("The conv layer, from 1.", valueName: "n"))
+  @Option(help: ArgumentHelp("The layer, counting every layer from 1 as summary does (a conv layer).", valueName: "n"))
   var layer: Int = 1
 
   @Flag(help: "Each filter as one colour image of its R, G and B kernels (a first layer on R, G, B only).")
@@ -33,32 +34,24 @@ struct Kernels: ParsableCommand {
 
   func run() throws {
     let loaded = try CommandSupport.loadBank(bank)
-    let convs = loaded.bank.convLayerIndices
-    guard (1...convs.count).contains(layer), case .conv(let conv) = loaded.bank.layers[convs[layer - 1]].layer else {
-      FileHandleOutput.standardError("featuremaps: --layer \(layer): the bank \(loaded.bank.name) has \(convs.count) conv layer\(convs.count == 1 ? "" : "s")")
-      throw ExitCode(2)
-    }
-    let index = convs[layer - 1]
+    // Layers are numbered as everywhere (pooling layers count); a pooling layer is refused by name.
+    let index = try LayerRun.convIndex(loaded.bank, layer: layer)
+    guard case .conv(let conv) = loaded.bank.layers[index].layer else { preconditionFailure("convIndex gives conv layers") }
     let channels = index == 0 ? loaded.bank.input.channels : loaded.bank.layers[index - 1].outputNames
     let filters = loaded.bank.layers[index].outputNames
     let title = "\(loaded.bank.name), layer \(layer): \(conv.filterCount) filters of \(conv.kernel.y)x\(conv.kernel.x)x\(conv.channelsPerGroup)"
     var order: (r: Int, g: Int, b: Int)?
     if rgb {
       guard index == 0, conv.groups == 1, let rgbOrder = KernelPicture.rgbOrder(channels) else {
-        FileHandleOutput.standardError("featuremaps: --rgb draws a first layer on R, G and B; layer \(layer) of \(loaded.bank.name) reads \(channels.joined(separator: ", "))")
-        throw ExitCode(2)
+        throw CommandFailure(
+          "--rgb draws a first layer on R, G and B; layer \(layer) of \(loaded.bank.name) reads \(channels.joined(separator: ", "))", .usage)
       }
       order = rgbOrder
     }
-    do throws(OutputError) {
-      if let order {
-        try KernelPicture.rgb(conv, filters: filters, order: order, title: title, to: out)
-      } else {
-        _ = try KernelPicture.diverging(conv, filters: filters, channels: channels, title: title, to: out)
-      }
-    } catch {
-      FileHandleOutput.standardError("featuremaps: \(error)")
-      throw ExitCode(1)
+    if let order {
+      try KernelPicture.rgb(conv, filters: filters, order: order, title: title, to: out)
+    } else {
+      _ = try KernelPicture.diverging(conv, filters: filters, channels: channels, title: title, to: out)
     }
   }
 }

@@ -22,7 +22,8 @@ struct Learn: ParsableCommand {
 
       Examples:
         featuremaps learn photos/ --filters 32 --size 7 --out learned.json
-        featuremaps learn SampleImages --filters 16 --size 5 --channels Y --seed 7 --out gray.json
+        featuremaps learn SampleImages --filters 16 --size 5 --channels Y \\
+          --seed 7 --out gray.json
       """)
 
   @Argument(help: ArgumentHelp("Pictures and folders of pictures (walked as the main command walks them).", valueName: "picture"))
@@ -46,23 +47,23 @@ struct Learn: ParsableCommand {
   @Option(help: ArgumentHelp("k-means iterations.", valueName: "i"))
   var iterations: Int = 10
 
-  @Option(help: ArgumentHelp("zca (default) or none (patches only centred).", valueName: "zca|none"))
-  var whiten: String = "zca"
+  @Option(help: ArgumentHelp("zca, or none (patches only centred).", valueName: "zca|none"))
+  var whiten: Whitening = .zca
 
   @Option(help: ArgumentHelp("Added to each eigenvalue before whitening (Coates and Ng's 0.1).", valueName: "e"))
   var epsilon: Double = 0.1
 
   @Option(help: ArgumentHelp("RGB or Y (luma).", valueName: "RGB|Y"))
-  var channels: String = "RGB"
+  var channels: LearnedChannels = .rgb
 
-  @Option(help: ArgumentHelp("The bank's stride: N or Y,X.", valueName: "s"))
-  var stride: String = "1"
+  @Option(help: ArgumentHelp("The bank's stride: N or Y,X. (default: 1)", valueName: "s"), transform: PairValue.parse)
+  var stride = PairValue(pair: Pair(1))
 
-  @Option(help: ArgumentHelp("The bank's padding: same, valid, N, PY,PX or TOP,LEFT,BOTTOM,RIGHT.", valueName: "p"))
-  var padding: String = "same"
+  @Option(help: ArgumentHelp("The bank's padding: same, valid, N, PY,PX or TOP,LEFT,BOTTOM,RIGHT. (default: same)", valueName: "p"), transform: PaddingValue.parse)
+  var padding = PaddingValue(rule: .same)
 
-  @Option(help: ArgumentHelp("The bank's activation: none, relu, relu6, leaky_relu, sigmoid or tanh.", valueName: "a"))
-  var activation: String = "none"
+  @Option(help: ArgumentHelp("The bank's activation: " + Words.list(Activation.names) + ". (default: none)", valueName: "a"), transform: ActivationName.parse)
+  var activation = ActivationName(name: "none")
 
   @Option(help: ArgumentHelp("The bank's name (default: the output file's name).", valueName: "name"))
   var name: String?
@@ -70,11 +71,12 @@ struct Learn: ParsableCommand {
   @Option(help: ArgumentHelp("The bank's description (default: what was learned from what).", valueName: "text"))
   var description: String?
 
-  @Option(help: ArgumentHelp("A further member of the bank's \"source\", e.g. license=CC0-1.0 (repeatable).", valueName: "key=value"))
-  var source: [String] = []
+  @Option(help: ArgumentHelp("A further member of the bank's \"source\", e.g. license=CC0-1.0 (repeatable).", valueName: "key=value"),
+          transform: SourceMember.parse)
+  var source: [SourceMember] = []
 
   @Option(help: ArgumentHelp("Threads (default: the number of cores); the bank is the same for any.", valueName: "n"))
-  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+  var jobs: Int?
 
   @Option(help: ArgumentHelp("Also write the sampled patches (before normalisation) to this .npy file, shape (M, C*K*K).", valueName: "file"))
   var savePatches: String?
@@ -92,17 +94,26 @@ struct Learn: ParsableCommand {
     if !(1...100_000_000).contains(patches) { throw ValidationError("--patches must be 1 to 100000000, not \(patches).") }
     if patches < filters { throw ValidationError("--patches (\(patches)) must be at least --filters (\(filters)).") }
     if !(0...1000).contains(iterations) { throw ValidationError("--iterations must be 0 to 1000, not \(iterations).") }
-    if !["zca", "none"].contains(whiten) { throw ValidationError("--whiten must be zca or none, not '\(whiten)'.") }
     if !(epsilon > 0) { throw ValidationError("--epsilon must be more than 0, not \(epsilon).") }
-    if !["RGB", "Y"].contains(channels) { throw ValidationError("--channels must be RGB or Y, not '\(channels)'.") }
-    if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
-    let dimension = (channels == "Y" ? 1 : 3) * size * size
-    if whiten == "zca" && dimension > Self.maximumWhitenedDimension {
-      throw ValidationError("--size \(size) with \(channels) gives patches of \(dimension) values; whitening takes at most \(Self.maximumWhitenedDimension) (--size up to \(channels == "Y" ? 22 : 13)), or use --whiten none.")
+    if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
+    let dimension = (channels == .luma ? 1 : 3) * size * size
+    if whiten == .zca && dimension > Self.maximumWhitenedDimension {
+      throw ValidationError("--size \(size) with \(channels.rawValue) gives patches of \(dimension) values; whitening takes at most \(Self.maximumWhitenedDimension) (--size up to \(channels == .luma ? 22 : 13)), or use --whiten none.")
     }
     if patches * dimension > Self.maximumPatchValues {
       throw ValidationError("--patches \(patches) of \(dimension) values each would take \((patches * dimension * 4) >> 20) MiB; at most \((Self.maximumPatchValues * 4) >> 20) MiB: ask for fewer patches.")
     }
+  }
+
+  /// `--whiten`.
+  enum Whitening: String, CaseIterable, ExpressibleByArgument {
+    case zca, none
+  }
+
+  /// `--channels`: the colour planes, or luma alone.
+  enum LearnedChannels: String, CaseIterable, ExpressibleByArgument {
+    case rgb = "RGB"
+    case luma = "Y"
   }
 
   /// ZCA whitening decomposes a D x D covariance (O(D^3)): 512 takes seconds, 12288 (64x64 RGB) would take
@@ -144,18 +155,13 @@ struct Learn: ParsableCommand {
     options.patches = patches
     options.seed = seed
     options.iterations = iterations
-    options.whiten = whiten == "zca"
+    options.whiten = whiten == .zca
     options.epsilon = epsilon
-    options.input = channels == "Y" ? FilterBank.Input(channels: ["Y"], range: (0, 1), mean: [0], std: [1]) : .rgb
-    options.threads = jobs
-    do throws(Import.Failure) {
-      options.layout.stride = try Options.pair(stride, "--stride")
-      options.layout.padding = try Options.padding(padding)
-      options.layout.activation = try Options.activation(activation, slope: nil)
-    } catch {
-      FileHandleOutput.standardError("featuremaps: \(error.message)")
-      throw ExitCode(2)
-    }
+    options.input = channels == .luma ? FilterBank.Input(channels: ["Y"], range: (0, 1), mean: [0], std: [1]) : .rgb
+    options.threads = jobs ?? ProcessorCount.active
+    options.layout.stride = stride.pair
+    options.layout.padding = padding.rule
+    options.layout.activation = try activation.activation(negativeSlope: nil)
     var learner = Learner(options: options)
     let progress = ProgressLine()
     let patchCount = options.patches
@@ -175,19 +181,14 @@ struct Learn: ParsableCommand {
       } else {
         let plan = InputPlanner(includeHidden: hidden).plan(pictures)
         for failure in plan.failures { FileHandleOutput.standardError("featuremaps: \(failure.path): \(failure.reason)") }
-        if !plan.failures.isEmpty { throw ExitCode(1) }
+        if !plan.failures.isEmpty { throw ExitCode(ExitStatus.inputFailed.rawValue) }
         pictureCount = plan.pictures.count
         sampled = try learner.samplePatches(paths: plan.pictures.map(\.path))
       }
       if let savePatches { try Learner.save(sampled, to: savePatches) }
-    } catch let error as LearnError {
+    } catch {
       progress.clear()
-      FileHandleOutput.standardError("featuremaps: \(error.description)")
-      throw ExitCode(error.isUsage ? 2 : 1)
-    } catch let error as OutputError {
-      progress.clear()
-      FileHandleOutput.standardError("featuremaps: \(error)")
-      throw ExitCode(1)
+      throw error
     }
 
     let bankName = name ?? FilterBank.defaultName(out)
@@ -198,22 +199,17 @@ struct Learn: ParsableCommand {
       .joined(separator: " ")
     let bankSource = FilterBank.Source(members: [
       ("kind", .string("learned")),
-      ("details", .string("spherical k-means (Coates and Ng 2012) on \(whiten == "zca" ? "ZCA-whitened" : "centred"), contrast-normalised \(size)x\(size) patches; made by featuremaps learn")),
+      ("details", .string("spherical k-means (Coates and Ng 2012) on \(whiten == .zca ? "ZCA-whitened" : "centred"), contrast-normalised \(size)x\(size) patches; made by featuremaps learn")),
       ("command", .string(command)), ("seed", .number(Double(seed))),
       ("pictures", .number(Double(pictureCount))), ("patches", .number(Double(sampled.count))),
       ("input", .string(inputs.joined(separator: ", "))),
-    ] + source.map(Options.member))
+    ] + source.map { ($0.key, .string($0.value)) })
     let bank = learner.learn(
       from: sampled, name: bankName,
       description: description ?? "\(shape) learned from \(inputs.joined(separator: ", ")) by spherical k-means on whitened patches (featuremaps learn).",
       source: bankSource)
     progress.clear()
-    do throws(OutputError) {
-      try AtomicFile.write(Array(bank.text().utf8), to: out)
-    } catch {
-      FileHandleOutput.standardError("featuremaps: \(error)")
-      throw ExitCode(1)
-    }
+    try AtomicFile.write(Array(bank.text().utf8), to: out)
     print("\(out): \(shape), from \(sampled.count) patches")
   }
 }

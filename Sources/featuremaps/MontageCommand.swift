@@ -28,8 +28,7 @@ struct MontageCommand: ParsableCommand {
     guard let data = FileManager.default.contents(atPath: manifestPath),
       let manifest = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let maps = manifest["maps"] as? [[String: Any]]
     else {
-      FileHandleOutput.standardError("featuremaps: \(manifestPath): no manifest here (is \(folder) a picture's output folder?)")
-      throw ExitCode(1)
+      throw CommandFailure("\(manifestPath): no manifest here (is \(folder) a picture's output folder?)", .usage)
     }
     var tiles: [MontageTile] = []
     for map in maps {
@@ -39,16 +38,10 @@ struct MontageCommand: ParsableCommand {
         let (grays, width, height) = try Self.grays(path, map: map)
         tiles.append(MontageTile(index: index, name: name, grays: grays, width: width, height: height, layout: layout.layout))
       } catch {
-        FileHandleOutput.standardError("featuremaps: \(path): \(error)")
-        throw ExitCode(1)
+        throw CommandFailure.input(path, "\(error)")
       }
     }
-    do {
-      try Montage.write(tiles, layout: layout.layout, to: folder + "/" + MontageSink.fileName)
-    } catch {
-      FileHandleOutput.standardError("featuremaps: \(error)")
-      throw ExitCode(1)
-    }
+    try Montage.write(tiles, layout: layout.layout, to: folder + "/" + MontageSink.fileName)
   }
 
   struct Failure: Error, CustomStringConvertible { let description: String }

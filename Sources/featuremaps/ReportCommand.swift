@@ -54,12 +54,7 @@ struct ReportCommand: ParsableCommand {
     options.figureTileSize = tileSize
     options.decoder = PictureDecoder(maximumPixels: maxPixels, appliesOrientation: !keepOrientation)
     options.command = (["featuremaps"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-    do {
-      let written = try Report.write(picture: picture, bank: loaded, to: out, options: options)
-      print("\(written.page): \(written.images) images, page \(written.pageBytes >> 10) KiB")
-    } catch {
-      FileHandleOutput.standardError("featuremaps: \(error)")
-      throw ExitCode(error.isUsage ? 2 : 1)
-    }
+    let written = try Report.write(picture: picture, bank: loaded, to: out, options: options)
+    print("\(written.page): \(written.images) images, page \(written.pageBytes >> 10) KiB")
   }
 }

@@ -21,14 +21,18 @@ struct Run: ParsableCommand {
 
       Examples:
         featuremaps photo.jpg --bank edges --out maps/
-        featuremaps photo.jpg --bank my-bank.json --out maps/ --normalize abs --scale shared
-        featuremaps photos/ more/*.png --bank gabor --out maps/ --jobs 2 --skip-existing
-        find photos -name '*.jpg' | featuremaps --files-from - --bank edges --out maps/ --log json
-        featuremaps photos/ --bank edges --out maps/ --shard 3/8      (the third of 8 machines)
-        featuremaps banks                                             (list the built-in banks)
+        featuremaps photo.jpg --bank my-bank.json --out maps/ \\
+          --normalize abs --scale shared
+        featuremaps photos/ more/*.png --bank gabor --out maps/ \\
+          --jobs 2 --skip-existing
+        find photos -name '*.jpg' | \\
+          featuremaps --files-from - --bank edges --out maps/ --log json
+        featuremaps photos/ --bank edges --out maps/ --shard 3/8
+        featuremaps banks
 
       Exit status: 0 every picture done; 1 some picture failed (the others are still written); \
-      2 bad usage or a bad bank (nothing is processed); 130 interrupted (rerun with --skip-existing).
+      2 bad usage, a bad bank or an output folder that cannot be created (nothing is processed); \
+      130 interrupted (rerun with --skip-existing).
       """)
 
   @Argument(help: ArgumentHelp("Pictures and folders of pictures.", valueName: "image"))
@@ -53,8 +57,8 @@ struct Run: ParsableCommand {
   @Option(help: ArgumentHelp("Compression level 0-12 for PNG maps (0 stores, 1 is the fast run-length coder, 2-12 libdeflate: smaller and slower).", valueName: "level"))
   var pngLevel: Int = PNGCompression.fast.level
 
-  @Option(help: ArgumentHelp("PNG row filter: up (default) or none.", valueName: "filter"))
-  var pngFilter: String = PNGCompression.fast.filter.rawValue
+  @Option(help: ArgumentHelp("PNG row filter: up or none.", valueName: "filter"))
+  var pngFilter: PNGCompression.Filter = PNGCompression.fast.filter
 
   @Option(help: ArgumentHelp("Refuse pictures with more pixels than this (checked on the header, before decoding).", valueName: "n"))
   var maxPixels: Int = PictureDecoder.defaultMaximumPixels
@@ -66,7 +70,7 @@ struct Run: ParsableCommand {
   var allowTruncated = false
 
   @Option(help: ArgumentHelp("Pictures processed at the same time (default: the number of cores).", valueName: "n"))
-  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+  var jobs: Int?
 
   @Flag(help: "Skip pictures whose output folder already has a manifest.json (a complete earlier result).")
   var skipExisting = false
@@ -74,14 +78,15 @@ struct Run: ParsableCommand {
   @Option(help: ArgumentHelp("Read more picture paths from FILE, one per line ('-' for standard input).", valueName: "file"))
   var filesFrom: String?
 
-  @Option(help: ArgumentHelp("Process only the I-th of N deterministic parts of the pictures (1 <= I <= N).", valueName: "I/N"))
-  var shard: String?
+  @Option(help: ArgumentHelp("Process only the I-th of N deterministic parts of the pictures (1 <= I <= N).", valueName: "I/N"),
+          transform: Shard.parse)
+  var shard: Shard?
 
   @Flag(help: "Include hidden files and folders when walking folders.")
   var hidden = false
 
-  @Option(help: ArgumentHelp("'json': one JSON line per picture on standard output.", valueName: "format"))
-  var log: String?
+  @Option(help: ArgumentHelp("json: one JSON line per picture on standard output.", valueName: "format"))
+  var log: LogFormat?
 
   @Flag(name: .shortAndLong, help: "No progress line, no per-picture notes (errors are still printed).")
   var quiet = false
@@ -89,39 +94,32 @@ struct Run: ParsableCommand {
   @Flag(help: "Print where each picture's time went (decode, each layer with its GFLOP/s and algorithm, encode) on standard error.")
   var timings = false
 
-  @Option(help: ArgumentHelp("'auto' (default): faster algorithms (Winograd) where they pay; 'direct': every multiply-add of the definition.", valueName: "algorithm"))
-  var engine: String = Engine.Algorithm.auto.rawValue
+  @Option(help: ArgumentHelp(
+    "auto: per layer, the fastest algorithm that applies (Winograd F(2x2,3x3), FFT on 32x32 tiles, space-to-depth for strided layers, the direct kernels elsewhere); direct: every multiply-add of the definition.",
+    valueName: "algorithm"))
+  var engine: Engine.Algorithm = .auto
 
   func validate() throws {
     if images.isEmpty && filesFrom == nil {
       throw ValidationError("Give at least one picture or folder, or --files-from FILE.")
     }
     if !PNGCompression.levels.contains(pngLevel) { throw ValidationError("--png-level must be between 0 and 12, not \(pngLevel).") }
-    if PNGCompression.Filter(rawValue: pngFilter) == nil { throw ValidationError("--png-filter must be up or none, not '\(pngFilter)'.") }
     if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1.") }
-    if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
-    if let shard, Shard(argument: shard) == nil { throw ValidationError("--shard must be I/N with 1 <= I <= N, e.g. 2/4, not '\(shard)'.") }
-    if Engine.Algorithm(rawValue: engine) == nil { throw ValidationError("--engine takes auto or direct, not '\(engine)'.") }
-    if let log, log != "json" { throw ValidationError("--log takes 'json', not '\(log)'.") }
+    if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
   }
 
   func run() throws {
-    let loaded = try loadBank()
+    let loaded = try CommandSupport.loadBank(bank)
 
     var inputs = images
     if let filesFrom { inputs += try readList(filesFrom) }
     var plan = InputPlanner(includeHidden: hidden).plan(inputs)
-    if let shard = shard.flatMap(Shard.init(argument:)) { plan.pictures = plan.pictures.filter(shard.contains) }
+    if let shard { plan.pictures = plan.pictures.filter(shard.contains) }
 
-    do throws(OutputError) {
-      try Folders.create(out)
-    } catch {
-      FileHandleOutput.standardError("featuremaps: \(error)")
-      throw ExitCode(1)
-    }
+    try Folders.create(out)
 
-    let cores = ProcessInfo.processInfo.activeProcessorCount
-    let workers = max(1, min(jobs, plan.pictures.count))
+    let cores = ProcessorCount.active
+    let workers = max(1, min(jobs ?? ProcessorCount.active, plan.pictures.count))
     var options = RunOptions()
     options.output = maps.outputOptions
     options.output.allLayers = allLayers
@@ -130,15 +128,15 @@ struct Run: ParsableCommand {
       let layout = montage.layout.layout
       options.extraSinks.append { MontageSink(context: $0, layout: layout) }
     }
-    options.output.compression = PNGCompression(level: pngLevel, filter: PNGCompression.Filter(rawValue: pngFilter)!)
+    options.output.compression = PNGCompression(level: pngLevel, filter: pngFilter)
     options.output.threads = max(1, cores / workers)
     options.decoder = PictureDecoder(maximumPixels: maxPixels, appliesOrientation: !keepOrientation, allowsTruncatedJPEG: allowTruncated)
-    options.algorithm = Engine.Algorithm(rawValue: engine)!
+    options.algorithm = engine
 
     var batch = BatchOptions()
     batch.jobs = workers
     batch.skipExisting = skipExisting
-    batch.logJSON = log == "json"
+    batch.logJSON = log == .json
     batch.quiet = quiet
     batch.timings = timings
     batch.showProgress = isatty(STDERR_FILENO) != 0 && plan.pictures.count > 1
@@ -157,27 +155,13 @@ struct Run: ParsableCommand {
       if summary.interrupted { line += "; interrupted: rerun with --skip-existing to finish" }
       FileHandleOutput.standardError(line)
     }
-    if summary.interrupted { throw ExitCode(130) }
-    if !summary.failed.isEmpty { throw ExitCode(1) }
-  }
-
-  /// The bank, or exit status 2 with one line naming the file, the JSON path and the problem.
-  private func loadBank() throws -> LoadedBank {
-    switch Result(catching: { () throws(BankError) in try BankCatalog.load(bank, weights: WeightsImporter()) }) {
-    case .success(let loaded):
-      return loaded
-    case .failure(let error):
-      FileHandleOutput.standardError("featuremaps: \(error)")
-      throw ExitCode(2)
-    }
+    if summary.interrupted { throw ExitCode(ExitStatus.interrupted.rawValue) }
+    if !summary.failed.isEmpty { throw ExitCode(ExitStatus.inputFailed.rawValue) }
   }
 
   private func readList(_ source: String) throws -> [String] {
     if source == "-" { return InputList.paths([UInt8](FileHandle.standardInput.readDataToEndOfFile())) }
-    guard let data = FileManager.default.contents(atPath: source) else {
-      FileHandleOutput.standardError("featuremaps: \(source): cannot read the --files-from list")
-      throw ExitCode(2)
-    }
-    return InputList.paths([UInt8](data))
+    guard let bytes = try? FileBytes.read(source) else { throw CommandFailure("\(source): cannot read the --files-from list", .usage) }
+    return InputList.paths(bytes)
   }
 }

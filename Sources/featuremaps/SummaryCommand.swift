@@ -22,31 +22,16 @@ struct Summary: ParsableCommand {
   @Argument(help: ArgumentHelp("A bank file (JSON) or the name of a built-in bank.", valueName: "bank"))
   var bank: String
 
-  @Option(help: ArgumentHelp("The input's size, for output shapes and multiply-adds.", valueName: "WIDTHxHEIGHT"))
-  var input: String?
+  @Option(help: ArgumentHelp("The input's size, for output shapes and multiply-adds.", valueName: "WIDTHxHEIGHT"),
+          transform: PictureSize.parse)
+  var input: PictureSize?
 
   @Flag(help: "Print one JSON object instead of the table.")
   var json = false
 
-  func validate() throws {
-    if input != nil && size == nil { throw ValidationError("--input must be WIDTHxHEIGHT with whole numbers from 1, like 640x480, not '\(input!)'.") }
-  }
-
-  var size: (width: Int, height: Int)? {
-    guard let input else { return nil }
-    let parts = input.split(separator: "x").map { Int($0) }
-    guard parts.count == 2, let w = parts[0], let h = parts[1], w >= 1, h >= 1 else { return nil }
-    return (w, h)
-  }
-
   func run() throws {
     let loaded = try CommandSupport.loadBank(bank)
-    do throws(TeachingError) {
-      let summary = try BankSummary(loaded.bank, input: size)
-      print(json ? summary.json.serialized(indent: nil) : summary.text, terminator: json ? "\n" : "")
-    } catch {
-      FileHandleOutput.standardError("featuremaps: \(error.message)")
-      throw ExitCode(2)
-    }
+    let summary = try BankSummary(loaded.bank, input: input.map { ($0.width, $0.height) })
+    print(json ? summary.json.serialized(indent: nil) : summary.text, terminator: json ? "\n" : "")
   }
 }

@@ -118,11 +118,19 @@ final class CommandLineTests: TemporaryFolderTestCase {
 
   // MARK: - Help, usage and failures
 
+  /// `featuremaps --help` names every subcommand and the default one; `run --help` has the main job's
+  /// examples and options.
   func testHelpIsCompleteWithExamples() throws {
-    let result = try runFeaturemaps(["--help"])
-    XCTAssertEqual(result.status, 0)
+    let main = try runFeaturemaps(["--help"])
+    XCTAssertEqual(main.status, 0)
+    for expected in ["run (default)", "banks", "import", "learn", "explain", "summary", "montage", "kernels", "report",
+                     "'featuremaps run --help' lists its options", "Exit status"] {
+      XCTAssertTrue(main.stdout.contains(expected), "help lacks \(expected)")
+    }
+    let run = try runFeaturemaps(["run", "--help"])
+    XCTAssertEqual(run.status, 0)
     for expected in ["featuremaps photo.jpg --bank edges --out maps/", "--normalize", "--format", "--scale", "Exit status"] {
-      XCTAssertTrue(result.stdout.contains(expected), "help lacks \(expected)")
+      XCTAssertTrue(run.stdout.contains(expected), "run's help lacks \(expected)")
     }
   }
 
@@ -135,7 +143,8 @@ final class CommandLineTests: TemporaryFolderTestCase {
   func testBadUsageExitsWithTwoAndSaysWhatToDo() throws {
     let result = try runFeaturemaps([rocket, "--bank", "edges", "--out", path("maps"), "--format", "gif"])
     XCTAssertEqual(result.status, 2)
-    XCTAssertTrue(result.stderr.contains("--format must be png, png16 or npy, not 'gif'."), result.stderr)
+    XCTAssertTrue(result.stderr.contains("Error: The value 'gif' is invalid for '--format <format>': give png, png16 or npy, e.g. --format png16"),
+                  result.stderr)
     XCTAssertEqual(try runFeaturemaps([rocket, "--out", path("maps")]).status, 2)
   }
 

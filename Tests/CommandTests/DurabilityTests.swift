@@ -145,14 +145,16 @@ final class DurabilityTests: TemporaryFolderTestCase {
     XCTAssertEqual(lines.compactMap { $0["warning"] as? String }, ["iCCP: known incorrect sRGB profile"])
   }
 
-  /// Paths the system refuses: one line with the system's reason, status 1.
+  /// Paths the system refuses: one line with the system's reason, status 2 (an output that cannot be
+  /// created is bad usage: nothing was processed).
   func testAnOutputPathTheSystemRefusesIsOneLineWithItsReason() throws {
     let long = path(String(repeating: "x", count: 300))  // a name over 255 bytes
     let result = try runFeaturemaps([samples[1], "--bank", "edges", "--out", long])
-    XCTAssertEqual(result.status, 1)
+    XCTAssertEqual(result.status, 2)
     XCTAssertEqual(result.stderr, "featuremaps: \(long): cannot create the folder: file name too long\n")
     try Data().write(to: URL(fileURLWithPath: path("file")))
     let blocked = try runFeaturemaps([samples[1], "--bank", "edges", "--out", path("file/maps")])
+    XCTAssertEqual(blocked.status, 2)
     XCTAssertEqual(blocked.stderr, "featuremaps: \(path("file/maps")): cannot create the folder: not a directory\n")
   }
 }

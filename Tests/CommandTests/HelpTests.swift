@@ -33,6 +33,7 @@ final class HelpTests: XCTestCase {
   }
 
   func testMainHelp() throws { try assertHelp(["--help"], matches: "help.txt") }
+  func testHelpSubcommandIsTheMainHelp() throws { try assertHelp(["help"], matches: "help.txt") }
   func testRunHelp() throws { try assertHelp(["run", "--help"], matches: "run-help.txt") }
   func testBanksHelp() throws { try assertHelp(["banks", "--help"], matches: "banks-help.txt") }
   func testImportHelp() throws { try assertHelp(["import", "--help"], matches: "import-help.txt") }
