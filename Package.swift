@@ -76,7 +76,7 @@ let package = Package(
       exclude: ["README.md"]),
     .target(
       name: "Learning",
-      dependencies: ["Basics", "ConvEngine", "FilterBanks", "ImageCodecs", "InputPreparation", "MapWriting", "WeightsFiles"],
+      dependencies: ["Basics", "ConvEngine", "FilterBanks", "ImageCodecs", "InputPreparation", "WeightsFiles"],
       exclude: ["README.md"]),
     .target(
       name: "Batch",

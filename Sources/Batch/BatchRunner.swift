@@ -12,7 +12,7 @@ public struct BatchOptions: Sendable {
   public var showProgress = false
   /// Print one JSON line per picture on standard output.
   public var logJSON = false
-  /// Print the summary and per-picture lines on standard error.
+  /// No progress line and no per-picture notes on standard error (errors are still printed).
   public var quiet = false
   /// Print each picture's timings on standard error.
   public var timings = false
@@ -45,12 +45,13 @@ public final class BatchRunner: @unchecked Sendable {
   private var started = Date()
   private var lastDraw = Date.distantPast
   private var total = 0
-  private var progressVisible = false
+  private let progress: ProgressLine
   private let memory = MemoryBudget(totalBytes: MemoryBudget.defaultBytes)
   /// Entries of the summary that are not pictures of the plan (skipped non-pictures, missing inputs).
   private var reportedOutsidePlan = 0
 
   public init(processor: PictureProcessor, outputRoot: String, options: BatchOptions) {
+    progress = ProgressLine(wanted: options.showProgress && !options.quiet)
     self.processor = processor
     self.outputRoot = outputRoot
     self.options = options
@@ -67,7 +68,7 @@ public final class BatchRunner: @unchecked Sendable {
       while let picture = take(plan.pictures, interruption: interruption) { process(picture) }
     }
     lock.withLock {
-      if progressVisible { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+      progress.clear()
       summary.interrupted = interruption.isInterrupted
     }
     TemporaryFiles.shared.removeAll()
@@ -159,9 +160,7 @@ public final class BatchRunner: @unchecked Sendable {
   /// Errors are printed even with --quiet; other lines only without it.
   private func sayLocked(_ line: String, always: Bool) {
     guard always || !options.quiet else { return }
-    let clear = progressVisible ? "\r\u{1B}[K" : ""
-    progressVisible = false
-    FileHandle.standardError.write(Data((clear + line + "\n").utf8))
+    progress.say(line)
   }
 
   private func drawProgress() {
@@ -177,8 +176,7 @@ public final class BatchRunner: @unchecked Sendable {
     let eta = rate > 0 ? Self.clock(Double(remaining) / rate) : "--:--"
     let line = "[\(finished)/\(total)] \(summary.mapsWritten) maps, \(summary.failed.count) failed, "
       + String(format: "%.1f pictures/s, ETA %@", rate, eta)
-    FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
-    progressVisible = true
+    progress.show(line)
   }
 
   static func clock(_ seconds: Double) -> String {

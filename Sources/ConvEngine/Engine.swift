@@ -60,7 +60,7 @@ public struct Engine: Sendable {
 
   /// input (C, H, W), weights (F, C / groups, KH, KW), bias (F) -> output (F, OH, OW)
   public func apply(_ conv: ConvLayer, to input: Tensor, layerIndex: Int = 0) throws(ShapeError) -> Tensor {
-    let prepared = try PreparedConv(conv, input: input, layerIndex: layerIndex, path: path, algorithm: algorithm)
+    let prepared = try PreparedConv(conv, input: input, layerIndex: layerIndex, path: path, algorithm: algorithm, threads: threads)
     let g = prepared.geometry
     var output = Tensor(channels: conv.filterCount, height: g.outputHeight, width: g.outputWidth)
     output.values.withUnsafeMutableBufferPointer { out in
@@ -73,7 +73,7 @@ public struct Engine: Sendable {
   public func apply(_ pool: PoolLayer, to input: Tensor, layerIndex: Int = 0) throws(ShapeError) -> Tensor {
     let g = try LayerGeometry.of(pool, height: input.height, width: input.width, layerIndex: layerIndex)
     let fill: Float = pool.kind == .max ? -.infinity : 0
-    let padded = Padder.pad(input, by: g.padding, constant: fill)
+    let padded = Padder.pad(input, by: g.padding, constant: fill, threads: threads)
     var output = Tensor(channels: input.channels, height: g.outputHeight, width: g.outputWidth)
     let (outH, outW, inH, inW) = (g.outputHeight, g.outputWidth, padded.height, padded.width)
     let scale = 1 / Float(pool.size.y * pool.size.x)

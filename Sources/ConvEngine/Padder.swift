@@ -117,10 +117,10 @@ struct PaddingPlan: @unchecked Sendable {
   }
 
   /// The whole padded tensor (`channels` counts the padded channels; the order of `values` is the layout's).
-  func tensor(from input: Tensor) -> Tensor {
+  func tensor(from input: Tensor, threads: Int) -> Tensor {
     let values = LargeBuffers.floats(count: paddedChannels * height * width) { target in
       let target = UnsafeMutableSendablePointer(target.baseAddress!)
-      Parallel.forEach(height, threads: ProcessorCount.active) { py in
+      Parallel.forEach(height, threads: threads) { py in
         writeRow(py, of: input, into: target.pointer + (layout == .planes ? py * width : py * rowFloats))
       }
     }
@@ -131,8 +131,8 @@ struct PaddingPlan: @unchecked Sendable {
 /// Padded copies of whole tensors, for pooling (conv layers pad through `PreparedConv`).
 enum Padder {
   /// Each plane surrounded by `padding` filled with `constant`.
-  static func pad(_ input: Tensor, by padding: Padding, constant: Float) -> Tensor {
+  static func pad(_ input: Tensor, by padding: Padding, constant: Float, threads: Int) -> Tensor {
     let plan = PaddingPlan(input, padding: padding, constant: constant)
-    return plan.isIdentity ? input : plan.tensor(from: input)
+    return plan.isIdentity ? input : plan.tensor(from: input, threads: threads)
   }
 }

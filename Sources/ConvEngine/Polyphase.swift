@@ -54,7 +54,7 @@ struct Polyphase {
   /// The phase planes of `input` padded as the original layer pads it (`g`, its geometry on `input`):
   /// (C s^2, OH + KH - 1, OW + KW - 1), so that the stride-1 layer gives the original's output size. Pixels
   /// past the padded input are read only by zero weights, and are zero.
-  func phases(of input: Tensor, geometry g: LayerGeometry) -> Tensor {
+  func phases(of input: Tensor, geometry g: LayerGeometry, threads: Int) -> Tensor {
     let s = stride
     let (height, width) = (g.outputHeight + layer.kernel.y - 1, g.outputWidth + layer.kernel.x - 1)
     let paddedHeight = input.height + g.padding.top + g.padding.bottom
@@ -70,7 +70,7 @@ struct Polyphase {
     let planes = layer.inputChannels
     let values = LargeBuffers.floats(count: planes * height * width) { target in
       let target = UnsafeMutableSendablePointer(target.baseAddress!)
-      Parallel.forEach(height, threads: ProcessorCount.active) { i in
+      Parallel.forEach(height, threads: threads) { i in
         input.values.withUnsafeBufferPointer { from in
           for p in 0..<s {
             let y = source(s * i + p, before: g.padding.top, padded: paddedHeight, side: input.height)

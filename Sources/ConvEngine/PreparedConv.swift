@@ -76,13 +76,14 @@ public struct PreparedConv: @unchecked Sendable {
   /// where the cost model takes it.
   enum Forcing: Sendable { case none, winograd, fft, spaceToDepth }
 
+  /// `threads`: how many threads the preparation (padded or rearranged copies of the input) may use.
   public init(_ conv: ConvLayer, input: Tensor, layerIndex: Int = 0, path: Engine.Path = .best,
-              algorithm: Engine.Algorithm = .auto) throws(ShapeError) {
-    try self.init(conv, input: input, layerIndex: layerIndex, path: path, algorithm: algorithm, forcing: .none)
+              algorithm: Engine.Algorithm = .auto, threads: Int = ProcessorCount.active) throws(ShapeError) {
+    try self.init(conv, input: input, layerIndex: layerIndex, path: path, algorithm: algorithm, forcing: .none, threads: threads)
   }
 
   init(_ conv: ConvLayer, input: Tensor, layerIndex: Int = 0, path: Engine.Path = .best, algorithm: Engine.Algorithm = .auto,
-       forcing: Forcing) throws(ShapeError) {
+       forcing: Forcing, threads: Int = ProcessorCount.active) throws(ShapeError) {
     precondition(input.channels == conv.inputChannels)
     let g = try LayerGeometry.of(conv, height: input.height, width: input.width, layerIndex: layerIndex)
     self.conv = conv
@@ -96,7 +97,7 @@ public struct PreparedConv: @unchecked Sendable {
     }
     if polyphase {
       let phased = Polyphase(conv, weights: correlated)
-      (layer, input, padding) = (phased.layer, phased.phases(of: input, geometry: g), Padding.none)
+      (layer, input, padding) = (phased.layer, phased.phases(of: input, geometry: g, threads: threads), Padding.none)
     }
     computed = layer
     weights = polyphase ? layer.weights : correlated
@@ -141,7 +142,7 @@ public struct PreparedConv: @unchecked Sendable {
     plan = PaddingPlan(input, padding: padding, mode: layer.paddingMode, extraRight: extraRight,
                        extraBottom: extraBottom, layout: layout)
     switch method {
-    case .portable: source = plan.isIdentity ? input : plan.tensor(from: input)
+    case .portable: source = plan.isIdentity ? input : plan.tensor(from: input, threads: threads)
     // `plan` pads the rows a worker needs: a band at a time for the row kernels and the FFT's tile rows,
     // into a ring for the others.
     case .rows, .fft, .channelsLast, .winograd: source = input

@@ -1,34 +1,77 @@
 /// The reference: the definitions written as obvious loops with Double accumulation. Slow on purpose;
-/// the tests hold the fast `Engine` to it, and `explain` shows its terms.
+/// the tests hold the fast `Engine` to it, and `explain` shows its terms. It works out its own geometry
+/// (padding, output sizes) and its own padding modes from the definitions, so that a mistake in
+/// `LayerGeometry` or `PaddingMode` would show as a difference instead of being shared.
 public enum ReferenceEngine {
   /// input (C, H, W), weights (F, C / groups, KH, KW), bias (F) -> output (F, OH, OW)
   public static func apply(_ conv: ConvLayer, to input: Tensor, layerIndex: Int = 0) throws(ShapeError) -> Tensor {
     precondition(input.channels == conv.inputChannels)
-    let g = try LayerGeometry.of(conv, height: input.height, width: input.width, layerIndex: layerIndex)
-    var output = Tensor(channels: conv.filterCount, height: g.outputHeight, width: g.outputWidth)
+    _ = try LayerGeometry.of(conv, height: input.height, width: input.width, layerIndex: layerIndex)  // the same refusals
+    let padding = Self.padding(conv, height: input.height, width: input.width)
+    let outH = Self.outputSide(input.height + padding.top + padding.bottom, conv.kernel.y, conv.stride.y, conv.dilation.y)
+    let outW = Self.outputSide(input.width + padding.left + padding.right, conv.kernel.x, conv.stride.x, conv.dilation.x)
+    var output = Tensor(channels: conv.filterCount, height: outH, width: outW)
     for f in 0..<conv.filterCount {
-      for oy in 0..<g.outputHeight {
-        for ox in 0..<g.outputWidth {
-          output[f, oy, ox] = value(of: conv, filter: f, y: oy, x: ox, input: input, padding: g.padding).value
+      for oy in 0..<outH {
+        for ox in 0..<outW {
+          output[f, oy, ox] = value(of: conv, filter: f, y: oy, x: ox, input: input, padding: padding).value
         }
       }
     }
     return output
   }
 
+  /// PyTorch's output size: floor((padded - dilation * (kernel - 1) - 1) / stride) + 1.
+  static func outputSide(_ padded: Int, _ kernel: Int, _ stride: Int, _ dilation: Int) -> Int {
+    (padded - dilation * (kernel - 1) - 1) / stride + 1
+  }
+
+  /// The padding the layer asks for on this input: fixed, or ONNX's SAME_UPPER (ceil(side / stride)
+  /// outputs, the odd extra pixel after).
+  static func padding(_ conv: ConvLayer, height: Int, width: Int) -> Padding {
+    guard case .same = conv.padding else {
+      if case .fixed(let p) = conv.padding { return p }
+      return .none
+    }
+    func split(_ side: Int, _ kernel: Int, _ stride: Int, _ dilation: Int) -> (Int, Int) {
+      let outputs = (side + stride - 1) / stride
+      let total = max(0, (outputs - 1) * stride + dilation * (kernel - 1) + 1 - side)
+      return (total / 2, total - total / 2)
+    }
+    let (top, bottom) = split(height, conv.kernel.y, conv.stride.y, conv.dilation.y)
+    let (left, right) = split(width, conv.kernel.x, conv.stride.x, conv.dilation.x)
+    return Padding(top: top, left: left, bottom: bottom, right: right)
+  }
+
+  /// Where padded coordinate `i` of a side of `n` samples reads, as PyTorch and NumPy define each mode;
+  /// nil for a zero.
+  static func source(_ i: Int, side n: Int, mode: PaddingMode) -> Int? {
+    if (0..<n).contains(i) { return i }
+    switch mode {
+    case .zeros: return nil
+    case .replicate: return min(max(i, 0), n - 1)
+    case .reflect: return i < 0 ? -i : 2 * n - 2 - i  // mirrored about the edge sample
+    case .symmetric: return i < 0 ? -1 - i : 2 * n - 1 - i  // mirrored about the edge itself
+    case .circular: return (i % n + n) % n
+    }
+  }
+
   /// input (C, H, W) -> output (C, OH, OW)
   public static func apply(_ pool: PoolLayer, to input: Tensor, layerIndex: Int = 0) throws(ShapeError) -> Tensor {
-    let g = try LayerGeometry.of(pool, height: input.height, width: input.width, layerIndex: layerIndex)
-    var output = Tensor(channels: input.channels, height: g.outputHeight, width: g.outputWidth)
+    _ = try LayerGeometry.of(pool, height: input.height, width: input.width, layerIndex: layerIndex)  // the same refusals
+    let p = pool.padding
+    let outH = Self.outputSide(input.height + p.top + p.bottom, pool.size.y, pool.stride.y, 1)
+    let outW = Self.outputSide(input.width + p.left + p.right, pool.size.x, pool.stride.x, 1)
+    var output = Tensor(channels: input.channels, height: outH, width: outW)
     for c in 0..<input.channels {
-      for oy in 0..<g.outputHeight {
-        for ox in 0..<g.outputWidth {
+      for oy in 0..<outH {
+        for ox in 0..<outW {
           var best = -Double.infinity
           var sum = 0.0
           for ky in 0..<pool.size.y {
             for kx in 0..<pool.size.x {
-              let iy = oy * pool.stride.y - g.padding.top + ky
-              let ix = ox * pool.stride.x - g.padding.left + kx
+              let iy = oy * pool.stride.y - p.top + ky
+              let ix = ox * pool.stride.x - p.left + kx
               let inside = iy >= 0 && iy < input.height && ix >= 0 && ix < input.width
               let v = inside ? Double(input[c, iy, ix]) : (pool.kind == .max ? -Double.infinity : 0)
               best = max(best, v)
@@ -105,8 +148,7 @@ extension ReferenceEngine {
           let (wy, wx) = conv.flip ? (conv.kernel.y - 1 - ky, conv.kernel.x - 1 - kx) : (ky, kx)
           let weight = conv.weights[((f * cpg + ci) * conv.kernel.y + wy) * conv.kernel.x + wx]
           var value: Float = 0
-          if let sy = conv.paddingMode.sourceIndex(iy, side: input.height),
-            let sx = conv.paddingMode.sourceIndex(ix, side: input.width) {
+          if let sy = source(iy, side: input.height, mode: conv.paddingMode), let sx = source(ix, side: input.width, mode: conv.paddingMode) {
             value = input[firstChannel + ci, sy, sx]
           }
           sum += Double(weight) * Double(value)

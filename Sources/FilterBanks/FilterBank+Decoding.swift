@@ -11,10 +11,8 @@ extension FilterBank {
     if let size = attributes[.size] as? Int, size > BankLimits.maximumFileBytes {
       throw BankError(file: path, path: "", reason: "the file is \(size) bytes, over the limit of \(BankLimits.maximumFileBytes) for a bank")
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw BankError(file: path, path: "", reason: "cannot be read")
-    }
-    return [UInt8](data)
+    guard let bytes = try? FileBytes.read(path) else { throw BankError(file: path, path: "", reason: "cannot be read") }
+    return bytes
   }
 
   /// The name of a bank whose file gives none: the file name without its extension.

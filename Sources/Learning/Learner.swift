@@ -2,7 +2,6 @@ import Basics
 import FilterBanks
 import Foundation
 import ImageCodecs
-import MapWriting
 import WeightsFiles
 
 /// `featuremaps learn`: patches from pictures, contrast-normalised, whitened, clustered by spherical

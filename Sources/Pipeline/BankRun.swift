@@ -121,7 +121,7 @@ public final class BankRun {
     let source = try input(ofLayer: index)
     let start = DispatchTime.now().uptimeNanoseconds
     let prepared = try fitting { () throws(ShapeError) in
-      try PreparedConv(conv, input: source, layerIndex: index, path: engine.path, algorithm: engine.algorithm)
+      try PreparedConv(conv, input: source, layerIndex: index, path: engine.path, algorithm: engine.algorithm, threads: engine.threads)
     }
     return .conv(prepared, threads: engine.threads, preparationSeconds: Self.seconds(since: start))
   }

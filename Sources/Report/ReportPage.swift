@@ -98,7 +98,7 @@ struct ReportPage {
         "\(l.number) \(l.type)", "[" + l.kernel.map(String.init).joined(separator: ", ") + "]", "\(l.stride)", l.padding, "\(l.dilation)", "\(l.groups)",
         l.activation, l.output.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" } ?? "-",
       ].map { "<td>\(e($0))</td>" }.joined()
-      return "<tr>\(cells)<td class=\"number\">\(BankSummary.grouped(l.parameters))</td><td class=\"number\">\(l.multiplyAdds.map(BankSummary.grouped) ?? "-")</td>"
+      return "<tr>\(cells)<td class=\"number\">\(NumberText.grouped(l.parameters))</td><td class=\"number\">\(l.multiplyAdds.map(NumberText.grouped) ?? "-")</td>"
         + "<td>\(e("\(l.receptiveField) (jump \(l.jump))"))</td></tr>"
     }.joined(separator: "\n")
     let total = summary.totalMultiplyAdds ?? 0
@@ -113,8 +113,8 @@ struct ReportPage {
       <tbody>
       \(rows)
       </tbody>
-      <tfoot><tr><td colspan="8">total</td><td class="number" id="total-parameters" data-exact="\(summary.totalParameters)">\(BankSummary.grouped(summary.totalParameters))</td>\
-      <td class="number" id="total-multiply-adds" data-exact="\(total)">\(BankSummary.grouped(total))</td><td></td></tr></tfoot>
+      <tfoot><tr><td colspan="8">total</td><td class="number" id="total-parameters" data-exact="\(summary.totalParameters)">\(NumberText.grouped(summary.totalParameters))</td>\
+      <td class="number" id="total-multiply-adds" data-exact="\(total)">\(NumberText.grouped(total))</td><td></td></tr></tfoot>
       </table></div>
       </section>
       """

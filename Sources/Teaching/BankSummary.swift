@@ -108,7 +108,7 @@ extension BankSummary {
       rows.append([
         "\(l.number) \(l.type)", "[" + l.kernel.map(String.init).joined(separator: ", ") + "]", "\(l.stride)", l.padding, "\(l.dilation)",
         "\(l.groups)", l.activation, l.output.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" } ?? "-",
-        Self.grouped(l.parameters), l.multiplyAdds.map(Self.grouped) ?? "-", "\(l.receptiveField) (jump \(l.jump))",
+        NumberText.grouped(l.parameters), l.multiplyAdds.map(NumberText.grouped) ?? "-", "\(l.receptiveField) (jump \(l.jump))",
       ])
     }
     let widths = header.indices.map { c in rows.map { $0[c].count }.max()! }
@@ -116,9 +116,9 @@ extension BankSummary {
     lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
     lines = lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
     lines.append("")
-    lines.append("total parameters: \(Self.grouped(totalParameters)) (weights, plus one bias per filter where a layer has biases)")
+    lines.append("total parameters: \(NumberText.grouped(totalParameters)) (weights, plus one bias per filter where a layer has biases)")
     if let total = totalMultiplyAdds, let input {
-      lines.append("total multiply-adds per \(input.width)x\(input.height) picture: \(Self.grouped(total)) (weights only: bias, activation and pooling not counted)")
+      lines.append("total multiply-adds per \(input.width)x\(input.height) picture: \(NumberText.grouped(total)) (weights only: bias, activation and pooling not counted)")
     } else {
       lines.append("output shapes and multiply-adds: give --input WIDTHxHEIGHT")
     }
@@ -142,16 +142,5 @@ extension BankSummary {
       ("total_parameters", .number(Double(totalParameters))),
       ("total_multiply_adds", totalMultiplyAdds.map { .number(Double($0)) } ?? .null),
     ])
-  }
-
-  /// 1234567 as "1,234,567".
-  public static func grouped(_ n: Int) -> String {
-    var digits = String(n)
-    var out = ""
-    while digits.count > 3 {
-      out = "," + digits.suffix(3) + out
-      digits.removeLast(3)
-    }
-    return digits + out
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Basics
 import ConvEngine
 import FilterBanks
 
@@ -51,13 +52,7 @@ struct Banks: ParsableCommand {
     let count = bank.network.reduce(0) { total, layer in
       if case .conv(let c) = layer { return total + c.parameterCount } else { return total }
     }
-    var digits = String(count)
-    var grouped = ""
-    while digits.count > 3 {
-      grouped = "," + digits.suffix(3) + grouped
-      digits.removeLast(3)
-    }
-    return digits + grouped + " parameters"
+    return NumberText.grouped(count) + " parameters"
   }
 
   /// The description's first sentence, at most 70 characters.

@@ -295,7 +295,7 @@ struct Import: ParsableCommand {
   }
 
   static func sha256(_ path: String) throws(Failure) -> String {
-    guard let data = FileManager.default.contents(atPath: path) else { throw Failure(message: "\(path): cannot be read") }
-    return SHA256.hex([UInt8](data))
+    guard let bytes = try? FileBytes.read(path) else { throw Failure(message: "\(path): cannot be read") }
+    return SHA256.hex(bytes)
   }
 }

@@ -213,19 +213,3 @@ struct Learn: ParsableCommand {
     print("\(out): \(shape), from \(sampled.count) patches")
   }
 }
-
-/// One line redrawn on standard error when it is a terminal.
-final class ProgressLine: @unchecked Sendable {
-  private let visible = isatty(2) != 0
-  private let lock = NSLock()
-
-  func show(_ text: String) {
-    guard visible else { return }
-    lock.withLock { FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8)) }
-  }
-
-  func clear() {
-    guard visible else { return }
-    lock.withLock { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-  }
-}

@@ -4,19 +4,25 @@ import XCTest
 
 /// The montage's geometry is torchvision's make_grid's, plus a label band under each row.
 final class MontageLayoutTests: XCTestCase {
+  /// Sizes and the last tile's place worked out by hand from make_grid's rule (columns: nrow, or a near-square
+  /// grid; every tile and the outer edge padded) with a 16-pixel label band under each row of tiles. For
+  /// 5 tiles of 451x300, padding 2: 3 columns and 2 rows, 3 x 453 + 2 = 1361 wide, 2 x (300 + 16 + 2) + 2 =
+  /// 638 high, the fifth tile at column 1, row 1: (453 + 2, 318 + 2).
   func testSizeIsRowsTimesTileAndBandPlusPaddingByColumnsTimesTilePlusPadding() {
-    for (count, nrow, padding, width, height) in [(5, nil, 2, 451, 300), (64, nil, 0, 112, 75), (5, 2, 3, 30, 20), (7, 10, 1, 8, 8), (1, nil, 4, 9, 3)] {
-      let layout = MontageLayout(nrow: nrow, padding: padding)
-      let columns = min(nrow ?? Int((Double(count).squareRoot()).rounded(.up)), count)
-      let rows = (count + columns - 1) / columns
-      let size = layout.size(count: count, tile: (width, height))
-      XCTAssertEqual(size.width, columns * (width + padding) + padding, "\(count) tiles, nrow \(String(describing: nrow))")
-      XCTAssertEqual(size.height, rows * (height + MontageLayout.labelBand + padding) + padding)
-      // The last tile ends inside the montage, before the padding.
-      let last = layout.origin(count - 1, count: count, tile: (width, height))
-      XCTAssertEqual(last.x, (count - 1) % columns * (width + padding) + padding)
-      XCTAssertLessThanOrEqual(last.x + width + padding, size.width)
-      XCTAssertEqual(last.y + height + MontageLayout.labelBand + padding, size.height)
+    let cases: [(count: Int, nrow: Int?, padding: Int, tile: (Int, Int), size: (Int, Int), last: (Int, Int))] = [
+      (5, nil, 2, (451, 300), (1361, 638), (455, 320)),
+      (64, nil, 0, (112, 75), (896, 728), (784, 637)),
+      (5, 2, 3, (30, 20), (69, 120), (3, 81)),
+      (7, 10, 1, (8, 8), (64, 26), (55, 1)),
+      (1, nil, 4, (9, 3), (17, 27), (4, 4)),
+    ]
+    for c in cases {
+      let layout = MontageLayout(nrow: c.nrow, padding: c.padding)
+      let size = layout.size(count: c.count, tile: c.tile)
+      let what = "\(c.count) tiles, nrow \(String(describing: c.nrow))"
+      XCTAssertEqual([size.width, size.height], [c.size.0, c.size.1], what)
+      let last = layout.origin(c.count - 1, count: c.count, tile: c.tile)
+      XCTAssertEqual([last.x, last.y], [c.last.0, c.last.1], what)
     }
   }
 

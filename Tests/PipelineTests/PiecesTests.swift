@@ -1,3 +1,4 @@
+import Basics
 import ConvEngine
 import Foundation
 import TestSupport

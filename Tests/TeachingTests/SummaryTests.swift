@@ -28,10 +28,11 @@ final class SummaryTests: XCTestCase {
       let last = summary.layers.last!
       XCTAssertEqual([last.receptiveField.y, last.receptiveField.x], expected["receptive_field"] as! [Int], "\(file): receptive field")
       XCTAssertEqual([last.jump.y, last.jump.x], expected["jump"] as! [Int], "\(file): jump")
-      // Multiply-adds per conv layer: output pixels x filters x kernel taps x channels per group.
-      for (layer, entry) in zip(bank.network, summary.layers) {
-        guard case .conv(let c) = layer, let output = entry.output else { continue }
-        XCTAssertEqual(entry.multiplyAdds, output[1] * output[2] * c.filterCount * c.kernel.y * c.kernel.x * c.channelsPerGroup, file)
+      // Multiply-adds per conv layer: each weight once per output pixel, PyTorch's output shape times the
+      // number of weights the bank file holds.
+      for ((layer, entry), expectedLayer) in zip(zip(bank.network, summary.layers), layers) {
+        guard case .conv(let c) = layer, let output = expectedLayer["output"] as? [Int] else { continue }
+        XCTAssertEqual(entry.multiplyAdds, output[1] * output[2] * c.weights.count, file)
       }
     }
   }

@@ -1,0 +1,15 @@
+/// Numbers as featuremaps prints them for people.
+public enum NumberText {
+  /// A whole number in groups of three digits: 118,013,952.
+  public static func grouped(_ n: Int) -> String {
+    let digits = String(n.magnitude)
+    var groups: [Substring] = []
+    var end = digits.endIndex
+    while end > digits.startIndex {
+      let start = digits.index(end, offsetBy: -3, limitedBy: digits.startIndex) ?? digits.startIndex
+      groups.insert(digits[start..<end], at: 0)
+      end = start
+    }
+    return (n < 0 ? "-" : "") + groups.joined(separator: ",")
+  }
+}
