@@ -1,40 +1,6 @@
 extension JSONValue {
-  /// Compact JSON text when `indent` is nil, else pretty-printed with that many spaces.
-  public func serialized(indent: Int? = 2) -> String {
-    var out = ""
-    write(into: &out, indent: indent, level: 0)
-    return out
-  }
-
-  private func write(into out: inout String, indent: Int?, level: Int) {
-    let newline = indent == nil ? "" : "\n"
-    let pad = { (n: Int) in String(repeating: " ", count: (indent ?? 0) * n) }
-    switch self {
-    case .null: out += "null"
-    case .bool(let b): out += b ? "true" : "false"
-    case .number(let n): out += Self.format(n)
-    case .string(let s): out += Self.quote(s)
-    case .array(let items):
-      if items.isEmpty { out += "[]"; return }
-      // Arrays of numbers stay on one line: they are rows of kernels or statistics.
-      let flat = items.allSatisfy { if case .number = $0 { return true } else { return false } }
-      out += "["
-      for (i, item) in items.enumerated() {
-        if i > 0 { out += flat || indent == nil ? ", " : "," }
-        if !flat { out += newline + pad(level + 1) }
-        item.write(into: &out, indent: indent, level: level + 1)
-      }
-      out += flat ? "]" : newline + pad(level) + "]"
-    case .object(let members):
-      if members.isEmpty { out += "{}"; return }
-      out += "{"
-      for (i, member) in members.enumerated() {
-        out += (i > 0 ? "," : "") + newline + pad(level + 1) + Self.quote(member.key) + (indent == nil ? ":" : ": ")
-        member.value.write(into: &out, indent: indent, level: level + 1)
-      }
-      out += newline + pad(level) + "}"
-    }
-  }
+  /// Compact JSON text on one line: what goes to a log or a page.
+  public var compact: String { ReadableJSON.inline(self, number: Self.format, compact: true) }
 
   /// Integers without a fraction, other numbers with the shortest text that reads back the same.
   public static func format(_ n: Double) -> String {

@@ -28,16 +28,18 @@ public enum ReadableJSON {
     }
   }
 
-  /// One line, with ", " and ": " as separators.
-  static func inline(_ value: JSONValue, number: (Double) -> String) -> String {
+  /// One line, with ", " and ": " as separators; `compact` (logs, pages) joins object members with "," and
+  /// ":" and keeps ", " between array elements, as featuremaps' JSON lines always have.
+  static func inline(_ value: JSONValue, number: (Double) -> String, compact: Bool = false) -> String {
+    let (comma, colon) = compact ? (",", ":") : (", ", ": ")
     switch value {
     case .null: return "null"
     case .bool(let b): return b ? "true" : "false"
     case .number(let n): return number(n)
     case .string(let s): return JSONValue.quote(s)
-    case .array(let items): return "[" + items.map { inline($0, number: number) }.joined(separator: ", ") + "]"
+    case .array(let items): return "[" + items.map { inline($0, number: number, compact: compact) }.joined(separator: ", ") + "]"
     case .object(let members):
-      return "{" + members.map { JSONValue.quote($0.key) + ": " + inline($0.value, number: number) }.joined(separator: ", ") + "}"
+      return "{" + members.map { JSONValue.quote($0.key) + colon + inline($0.value, number: number, compact: compact) }.joined(separator: comma) + "}"
     }
   }
 

@@ -130,7 +130,7 @@ public final class BatchRunner: @unchecked Sendable {
           ("maps", .number(Double(maps))), ("error", error.map { .string($0) } ?? .null),
           ("output", output.map { .string($0) } ?? .null),
           ("timings", timings.map(Self.json) ?? .null), ("warning", warning.map { .string($0) } ?? .null),
-        ]).serialized(indent: nil)
+        ]).compact
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
       }
       drawProgress()

@@ -15,7 +15,7 @@ public struct ManifestSink: MapSink {
   public func accept(_ map: MapEntry, values: UnsafeBufferPointer<Float>) throws(OutputError) {}
 
   public func finish(_ maps: [MapEntry]) throws(OutputError) {
-    try AtomicFile.write(Array(json(maps).serialized().utf8) + [0x0A], to: context.folder.path(of: Self.fileName))
+    try AtomicFile.write(Array(ReadableJSON.text(json(maps), width: 0).utf8) + [0x0A], to: context.folder.path(of: Self.fileName))
   }
 
   func json(_ maps: [MapEntry]) -> JSONValue {

@@ -25,7 +25,7 @@ struct ReportPage {
   var html: String {
     let title = "\(pictureName) through \(bank.bank.name)"
     // A script element's text ends at the first "</": the JSON must not contain one.
-    let json = data.serialized(indent: nil).replacingOccurrences(of: "</", with: "<\\/")
+    let json = data.compact.replacingOccurrences(of: "</", with: "<\\/")
     return """
       <!DOCTYPE html>
       <html lang="en">

@@ -67,7 +67,7 @@ struct SafetensorsReader: WeightsReader {
 
   static func wholeNumber(_ value: JSONValue, name: String, file: String) throws(WeightsError) -> Int {
     guard case .number(let n) = value, n >= 0, n == n.rounded(), n < 9e15 else {
-      throw WeightsError(file: file, reason: "tensor '\(name)': the header holds \(value.serialized(indent: nil)) where a whole number belongs")
+      throw WeightsError(file: file, reason: "tensor '\(name)': the header holds \(value.compact) where a whole number belongs")
     }
     return Int(n)
   }

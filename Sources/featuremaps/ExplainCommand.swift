@@ -104,7 +104,7 @@ struct Explain: ParsableCommand {
     guard let pixels = explained else { return }
     if json {
       let value: JSONValue = filter == nil ? .object([("maps", .array(pixels.map(\.json)))]) : pixels[0].json
-      print(value.serialized(indent: nil))
+      print(value.compact)
     } else {
       print(pixels.map(\.text).joined(separator: "\n"), terminator: "")
     }

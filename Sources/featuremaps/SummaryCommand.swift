@@ -32,6 +32,6 @@ struct Summary: ParsableCommand {
   func run() throws {
     let loaded = try CommandSupport.loadBank(bank)
     let summary = try BankSummary(loaded.bank, input: input.map { ($0.width, $0.height) })
-    print(json ? summary.json.serialized(indent: nil) : summary.text, terminator: json ? "\n" : "")
+    print(json ? summary.json.compact : summary.text, terminator: json ? "\n" : "")
   }
 }

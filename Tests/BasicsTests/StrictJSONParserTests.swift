@@ -20,7 +20,7 @@ final class StrictJSONParserTests: XCTestCase {
 
   func testSerializesWhatItParses() throws {
     let value = try parse("{\"k\": [1, 2.5, \"q\\\"\"], \"o\": {}, \"e\": []}")
-    XCTAssertEqual(try parse(value.serialized()), value)
-    XCTAssertEqual(try parse(value.serialized(indent: nil)), value)
+    XCTAssertEqual(try parse(ReadableJSON.text(value)), value)
+    XCTAssertEqual(try parse(value.compact), value)
   }
 }
