@@ -7,7 +7,9 @@
 # under Tests/ that the test suite reads (README, "Fuzzing").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(jpeg png pngwrite bank npy safetensors pytorch onnx hdf5 arguments)
+# bankrun, onnxgraph and statedict are structure-aware: they build a bank, an ONNX graph or a PyTorch state
+# dict from the fuzzer's bytes, valid-looking enough to reach the checks behind the parsers.
+targets=(jpeg png pngwrite bank npy safetensors pytorch onnx hdf5 arguments bankrun onnxgraph statedict)
 if [ "${1:-}" = "--list" ] || [ $# -eq 0 ]; then
   printf '%s\n' "${targets[@]}"
   exit 0
@@ -39,7 +41,8 @@ case $target in
   npy) seed "$files"/*.npy "$files"/*.npz ;;
   safetensors) seed "$files"/*.safetensors ;;
   pytorch) seed "$files"/*.pth ;;
-  onnx) seed "$files"/*.onnx ;;
+  onnx) seed "$files"/*.onnx "$root"/Tests/CommandTests/Regressions/*.onnx ;;
+  bankrun|onnxgraph|statedict) seed "$root"/Fuzz/Seeds/"$target"/* ;;
   hdf5) seed "$files"/*.h5 ;;
   arguments) seed "$root"/Fuzz/Seeds/arguments/* ;;
 esac

@@ -1,3 +1,4 @@
+import ConvEngine
 import FilterBanks
 import Importing
 import WeightsFiles
@@ -16,12 +17,15 @@ public enum WeightsFuzzing {
     for conv in onnx.convs.prefix(16) {
       guard let weight = try? onnx.read(conv.weight), weight.shape.count == 4 else { continue }
       let request = WeightsRequest(file: path, path: path, weight: conv.weight, bias: conv.bias)
-      if var result = try? request.read(from: reader, channels: weight.shape[1], groups: 1) {
+      let groups = max(1, min(conv.group, 1024))
+      if var result = try? request.read(from: reader, channels: weight.shape[1] * groups, groups: groups) {
+        _ = try? conv.check(result)
         var (weights, bias) = (result.weights, result.bias)
         _ = try? conv.fold(into: &weights, bias: &bias, filters: result.filterCount, reader: reader)
         result.weights = weights
       }
       _ = try? conv.geometry()
+      if let name = conv.activation { _ = Activation.named(name, negativeSlope: conv.negativeSlope) }
     }
   }
 }
