@@ -96,7 +96,9 @@ let package = Package(
 
     // Tests, by level: units per module, conformance (ImageCodecsTests), the built binary end to end (CommandTests).
     // TestSupport: helpers the test targets share (paths, temporary folders, running the binary, seeded numbers).
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["LeakSuppressions"], path: "Tests/TestSupport"),
+    // The test process's LeakSanitizer suppressions, built in (`swift test --sanitize=address` needs no file).
+    .target(name: "LeakSuppressions", path: "Tests/LeakSuppressions"),
     .testTarget(name: "BasicsTests", dependencies: ["Basics", "TestSupport"]),
     .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Basics", "TestSupport", "CLibDeflate"], exclude: ["Corpus"]),
     .testTarget(name: "ConvEngineTests", dependencies: ["ConvEngine", "TestSupport"]),

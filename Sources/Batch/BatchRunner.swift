@@ -23,10 +23,18 @@ public struct BatchOptions: Sendable {
 /// What a batch did.
 public struct BatchSummary: Sendable {
   public var done = 0
-  public var skipped = 0
+  /// `--skip-existing`: pictures whose complete result was made with the same bank and options.
+  public var alreadyDone = 0
+  /// `--skip-existing`: complete results made another way, made again: how many, by why.
+  public var redone: [String: Int] = [:]
+  /// Files in walked folders that are not pictures.
+  public var notPictures = 0
   public var failed: [String] = []
   public var mapsWritten = 0
   public var interrupted = false
+  /// When interrupted: pictures given up while under way, and pictures not started.
+  public var dropped = 0
+  public var notStarted = 0
   /// Pictures done whose decoder warned about something that cannot have changed their maps: counted,
   /// not printed one by one (`--log json` has each).
   public var harmlessWarnings = 0
@@ -46,6 +54,8 @@ public final class BatchRunner: @unchecked Sendable {
   private var lastDraw = Date.distantPast
   private var total = 0
   private let progress: ProgressLine
+  /// Pictures taken and not finished.
+  private var inProgress = 0
   private let memory = MemoryBudget(totalBytes: MemoryBudget.defaultBytes)
   /// Entries of the summary that are not pictures of the plan (skipped non-pictures, missing inputs).
   private var reportedOutsidePlan = 0
@@ -58,8 +68,13 @@ public final class BatchRunner: @unchecked Sendable {
   }
 
   public func run(_ plan: InputPlan, interruption: Interruption) -> BatchSummary {
-    summary.skipped = plan.skippedNonPictures
-    reportedOutsidePlan = plan.skippedNonPictures + plan.failures.count
+    summary.notPictures = plan.notPictures
+    reportedOutsidePlan = plan.failures.count
+    interruption.onStop = { [self] in
+      let under = lock.withLock { inProgress }
+      say("featuremaps: stopping: no new picture is started, and the \(under) under way \(under == 1 ? "is" : "are") dropped (nothing of \(under == 1 ? "it" : "them") is kept)",
+          always: true)
+    }
     for failure in plan.failures { report(failure.path, status: "failed", seconds: 0, maps: 0, error: failure.reason) }
     total = plan.pictures.count
     started = Date()
@@ -70,6 +85,7 @@ public final class BatchRunner: @unchecked Sendable {
     lock.withLock {
       progress.clear()
       summary.interrupted = interruption.isInterrupted
+      summary.notStarted = plan.pictures.count - next
     }
     TemporaryFiles.shared.removeAll()
     return summary
@@ -79,17 +95,24 @@ public final class BatchRunner: @unchecked Sendable {
     lock.withLock {
       guard next < pictures.count, !interruption.isInterrupted else { return nil }
       defer { next += 1 }
+      inProgress += 1
       return pictures[next]
     }
   }
 
   private func process(_ picture: PlannedPicture) {
     let start = Date()
+    defer { lock.withLock { inProgress -= 1 } }
     let directory = outputRoot + "/" + picture.outputName
-    if options.skipExisting && FileManager.default.fileExists(atPath: directory + "/" + ManifestSink.fileName) {
+    if options.skipExisting, let earlier = ManifestReader.read(folder: directory) {
       StagedResult.removeAbandoned(beside: directory)  // a run killed after its result was complete
-      report(picture.path, status: "skipped", seconds: 0, maps: 0, error: nil)
-      return
+      // Only a result made with this bank and these options counts as done; another is made again.
+      if let why = processor.differences(from: earlier) {
+        lock.withLock { summary.redone[why, default: 0] += 1 }
+      } else {
+        report(picture.path, status: "skipped", seconds: 0, maps: 0, error: nil)
+        return
+      }
     }
     let need = processor.estimatedBytes(path: picture.path)
     memory.acquire(need)
@@ -106,6 +129,8 @@ public final class BatchRunner: @unchecked Sendable {
       if options.timings { say("featuremaps: \(picture.path): \(Self.describe(result.timings))", always: true) }
       report(picture.path, status: "done", seconds: Date().timeIntervalSince(start), maps: result.mapCount, error: nil,
              output: directory, timings: result.timings, warning: result.warning)
+    } catch where error.isStopped {
+      report(picture.path, status: "dropped", seconds: Date().timeIntervalSince(start), maps: 0, error: nil)
     } catch {
       report(picture.path, status: "failed", seconds: Date().timeIntervalSince(start), maps: 0, error: error.reason)
     }
@@ -120,7 +145,8 @@ public final class BatchRunner: @unchecked Sendable {
       case "done":
         summary.done += 1
         summary.mapsWritten += maps
-      case "skipped": summary.skipped += 1
+      case "skipped": summary.alreadyDone += 1
+      case "dropped": summary.dropped += 1
       default: summary.failed.append(path)
       }
       if let error { sayLocked("featuremaps: \(path): \(error)", always: true) }
@@ -166,7 +192,7 @@ public final class BatchRunner: @unchecked Sendable {
   private func drawProgress() {
     guard options.showProgress && !options.quiet else { return }
     let now = Date()
-    let finished = summary.done + summary.failed.count + summary.skipped - reportedOutsidePlan
+    let finished = summary.done + summary.failed.count + summary.alreadyDone - reportedOutsidePlan
     guard now.timeIntervalSince(lastDraw) > 0.1 || finished >= total else { return }
     lastDraw = now
     let elapsed = now.timeIntervalSince(started)

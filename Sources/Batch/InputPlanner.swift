@@ -12,10 +12,14 @@ public struct PlannedPicture: Sendable, Equatable {
 /// What the inputs on the command line expand to.
 public struct InputPlan: Sendable {
   public var pictures: [PlannedPicture] = []
-  /// Files inside walked folders that are not pictures (recognised by content).
-  public var skippedNonPictures = 0
-  /// Named inputs that do not exist or are not pictures: failures, reported and counted.
+  /// Files inside walked folders that are not pictures (recognised by content) and do not claim to be
+  /// (no .jpg, .jpeg or .png name): counted, not reported one by one.
+  public var notPictures = 0
+  /// Named inputs that do not exist or are not pictures, and files in folders named like pictures that are
+  /// none: failures, reported and counted.
   public var failures: [PictureFailure] = []
+  /// The output folder, when it lies inside a walked folder: left out of the walk.
+  public var leftOut: String?
 }
 
 /// Expands files and folders into pictures with their output folders.
@@ -27,8 +31,16 @@ public struct InputPlan: Sendable {
 /// after the first in path order get `~2`, `~3`, ... The same path given twice is processed once.
 public struct InputPlanner {
   public var includeHidden = false
+  /// A folder never walked into (the output folder: its maps must not be read back as pictures).
+  public var excluded: String?
 
-  public init(includeHidden: Bool = false) { self.includeHidden = includeHidden }
+  public init(includeHidden: Bool = false, excluding excluded: String? = nil) {
+    self.includeHidden = includeHidden
+    self.excluded = excluded.map { URL(fileURLWithPath: $0).standardized.resolvingSymlinksInPath().path }
+  }
+
+  /// Names a picture file would have.
+  static let pictureExtensions: Set<String> = ["jpg", "jpeg", "png"]
 
   public func plan(_ inputs: [String]) -> InputPlan {
     var plan = InputPlan()
@@ -41,13 +53,17 @@ public struct InputPlanner {
         continue
       }
       if isDirectory.boolValue {
-        for relative in walk(input) {
+        let (files, leftOut) = walk(input)
+        if leftOut { plan.leftOut = excluded }
+        for relative in files {
           let path = input.hasSuffix("/") ? input + relative : input + "/" + relative
           guard seen.insert(URL(fileURLWithPath: path).standardized.path).inserted else { continue }
           if PictureDecoder.looksLikePicture(path: path) {
             candidates.append((path, relative))
+          } else if Self.pictureExtensions.contains(URL(fileURLWithPath: path).pathExtension.lowercased()) {
+            plan.failures.append(PictureFailure(path: path, cause: .decoding(.notAPicture(path: path))))
           } else {
-            plan.skippedNonPictures += 1
+            plan.notPictures += 1
           }
         }
       } else {
@@ -63,16 +79,24 @@ public struct InputPlanner {
     return plan
   }
 
-  /// Files under `folder`, relative to it, sorted; hidden files and folders skipped unless asked.
-  func walk(_ folder: String) -> [String] {
+  /// Files under `folder`, relative to it, sorted; hidden files and folders skipped unless asked, and the
+  /// excluded folder left out (said by `leftOut`).
+  func walk(_ folder: String) -> (files: [String], leftOut: Bool) {
     let url = URL(fileURLWithPath: folder)
     let options: FileManager.DirectoryEnumerationOptions = includeHidden ? [] : [.skipsHiddenFiles]
     guard let enumerator = FileManager.default.enumerator(
-      at: url, includingPropertiesForKeys: [.isRegularFileKey], options: options)
-    else { return [] }
+      at: url, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey], options: options)
+    else { return ([], false) }
     let base = url.standardized.path
     var files: [String] = []
+    var leftOut = false
     for case let file as URL in enumerator {
+      if let excluded, (try? file.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true,
+        file.standardized.resolvingSymlinksInPath().path == excluded {
+        enumerator.skipDescendants()
+        leftOut = true
+        continue
+      }
       // A symbolic link to a file counts as that file; links to folders are not followed (no cycles).
       let target = file.resolvingSymlinksInPath()
       guard (try? target.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
@@ -80,7 +104,7 @@ public struct InputPlanner {
       guard full.hasPrefix(base + "/") else { continue }
       files.append(String(full.dropFirst(base.count + 1)))
     }
-    return files.sorted()
+    return (files.sorted(), leftOut)
   }
 
   /// Output folders for pictures given as (path, path relative to its named input).

@@ -19,7 +19,7 @@ extension PictureProcessor {
   func writePartials(of conv: ConvLayer, run: BankRun, layerIndex: Int, maps: [MapEntry], folder: OutputFolder,
                      sinks: [any MapSink], displayPath: String) throws(PictureFailure) -> PartialsWritten {
     let partial = conv.partialLayer
-    let source = try PictureFailure.catching(displayPath, as: PictureFailure.Cause.bankDoesNotFit) { () throws(BankMismatchError) in
+    let source = try PictureFailure.catching(displayPath, as: PictureFailure.cause) { () throws(BankRun.Failure) in
       try run.partialMaps(ofLayer: layerIndex)
     }
     let inputNames = run.inputNames(ofLayer: layerIndex)

@@ -35,7 +35,9 @@ public struct PictureProcessor: Sendable {
   public init(bank: LoadedBank, options: RunOptions) {
     self.bank = bank
     self.options = options
-    engine = Engine(threads: options.output.threads, algorithm: options.algorithm)
+    var engine = Engine(threads: options.output.threads, algorithm: options.algorithm)
+    engine.stop = options.stop
+    self.engine = engine
   }
 
   /// Processes the picture at `path` into `outputDirectory`, replacing an earlier result there.
@@ -63,14 +65,17 @@ public struct PictureProcessor: Sendable {
     let context = PictureContext(displayPath: displayPath, picture: picture, bank: bank, options: options.output, folder: folder)
     let sinks = [options.output.format.makeSink(context)] + options.extraSinks.map { $0(context) }
 
-    func computed<T>(_ body: () throws(BankMismatchError) -> T) throws(PictureFailure) -> T {
-      try PictureFailure.catching(displayPath, as: PictureFailure.Cause.bankDoesNotFit, body)
+    func computed<T>(_ body: () throws(BankRun.Failure) -> T) throws(PictureFailure) -> T {
+      try PictureFailure.catching(displayPath, as: PictureFailure.cause, body)
+    }
+    func checkStop() throws(PictureFailure) {
+      if options.stop?.isRaised == true { throw PictureFailure(path: displayPath, cause: .stopped) }
     }
     let last = run.layerCount - 1
     var entries: [MapEntry] = []
     for index in (options.output.allLayers ? Array(0...last) : [last]) {
       // The last layer streamed: its maps are computed in groups while they are written.
-      let source = try computed { () throws(BankMismatchError) in try run.maps(ofLayer: index, streamed: index == last) }
+      let source = try computed { () throws(BankRun.Failure) in try run.maps(ofLayer: index, streamed: index == last) }
       var writer = MapSetWriter(
         source: source, names: bank.bank.layers[index].outputNames, layerNumber: index + 1, interior: run.interior(ofLayer: index),
         options: options.output, firstIndex: entries.count, subfolder: options.output.allLayers ? "layer\(index + 1)/" : "")
@@ -78,6 +83,7 @@ public struct PictureProcessor: Sendable {
         if !writer.subfolder.isEmpty { try folder.makeSubfolder(writer.subfolder) }
         return try writer.write(to: sinks)
       }
+      try checkStop()  // maps computed after the stop may be incomplete: none is kept
       entries += written.entries
       timings.encodeSeconds += written.encodeSeconds
       guard index == last else { continue }
@@ -96,6 +102,7 @@ public struct PictureProcessor: Sendable {
       timings.layers = run.timings[..<index].compactMap { $0.map { ($0.seconds, $0.operations, $0.algorithm) } }
       timings.layers.append((work.0, work.1, engine.algorithmName(of: layer)))
     }
+    try checkStop()
     try output { () throws(OutputError) in
       for sink in sinks + [ManifestSink(context: context)] { try sink.finish(entries) }
       try staged.publish()
@@ -105,6 +112,14 @@ public struct PictureProcessor: Sendable {
     return PictureResult(outputDirectory: outputDirectory, mapCount: entries.count, width: picture.width,
                          height: picture.height, warning: picture.warning, warningIsHarmless: picture.warningIsHarmless,
                          timings: timings)
+  }
+
+  /// Why an earlier complete result was not made as this run would make it (`--skip-existing` then makes
+  /// it again); nil when it was.
+  public func differences(from earlier: ManifestReader) -> String? {
+    if earlier.bankSHA256 != bank.sha256 { return "made with another bank" }
+    if earlier.options != ManifestSink.options(options.output) { return "made with other options" }
+    return nil
   }
 
   /// About how much memory processing the picture at `path` takes at its peak, from its header: the

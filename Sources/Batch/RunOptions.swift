@@ -1,3 +1,4 @@
+import Basics
 import ConvEngine
 import ImageCodecs
 import MapWriting
@@ -12,6 +13,9 @@ public struct RunOptions: Sendable {
   /// Sinks besides the map format's and the manifest (a montage...), made for each picture; they finish in
   /// this order, after the format's sink and before the manifest.
   public var extraSinks: [@Sendable (PictureContext) -> any MapSink] = []
+  /// Raised to give up the pictures under way (the first Ctrl-C): checked between layers, groups of maps
+  /// and slices of rows.
+  public var stop: StopFlag?
 
   public init() {}
 }

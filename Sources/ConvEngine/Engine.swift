@@ -44,6 +44,9 @@ public struct Engine: Sendable {
   /// `PreparedConv`), or the portable loop.
   public var path: Path
   public var algorithm: Algorithm
+  /// When raised, a layer under way is given up between slices of rows (its output is then incomplete:
+  /// the caller checks the flag).
+  public var stop: StopFlag?
 
   public init(threads: Int = ProcessorCount.active, path: Path = .best, algorithm: Algorithm = .auto) {
     precondition(path.isSupported, "this CPU cannot run the \(path) path")
@@ -64,7 +67,7 @@ public struct Engine: Sendable {
     let g = prepared.geometry
     var output = Tensor(channels: conv.filterCount, height: g.outputHeight, width: g.outputWidth)
     output.values.withUnsafeMutableBufferPointer { out in
-      prepared.compute(filters: 0..<conv.filterCount, rows: 0..<g.outputHeight, into: out.baseAddress!, threads: threads)
+      _ = prepared.compute(filters: 0..<conv.filterCount, rows: 0..<g.outputHeight, into: out.baseAddress!, threads: threads, stop: stop)
     }
     return output
   }
@@ -72,6 +75,7 @@ public struct Engine: Sendable {
   /// input (C, H, W) -> output (C, OH, OW)
   public func apply(_ pool: PoolLayer, to input: Tensor, layerIndex: Int = 0) throws(ShapeError) -> Tensor {
     let g = try LayerGeometry.of(pool, height: input.height, width: input.width, layerIndex: layerIndex)
+    if stop?.isRaised == true { return Tensor(channels: input.channels, height: g.outputHeight, width: g.outputWidth) }
     let fill: Float = pool.kind == .max ? -.infinity : 0
     let padded = Padder.pad(input, by: g.padding, constant: fill, threads: threads)
     var output = Tensor(channels: input.channels, height: g.outputHeight, width: g.outputWidth)

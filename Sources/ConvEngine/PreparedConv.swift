@@ -184,10 +184,13 @@ public struct PreparedConv: @unchecked Sendable {
 
   /// Computes output (filters.count, rows.count, OW) into `out`, bias and activation included.
   public func compute(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>, threads: Int) {
+    compute(filters: filters, rows: rows, Output(filters: filters, rows: rows, pointer: UnsafeMutableSendablePointer(out)), threads: threads)
+  }
+
+  /// Computes rows `rows` of maps `filters` into `output`, whose rows may be more (a slice of them).
+  private func compute(filters: Range<Int>, rows: Range<Int>, _ output: Output, threads: Int) {
     guard !filters.isEmpty, !rows.isEmpty, geometry.outputWidth > 0 else { return }
     let wanted = blocks.filter { $0.filters.overlaps(filters) }
-    let target = UnsafeMutableSendablePointer(out)
-    let output = Output(filters: filters, rows: rows, pointer: target)
     switch method {
     case .portable:
       // Work items are (filter, band of rows): the portable loop keeps one accumulator row.
@@ -218,6 +221,24 @@ public struct PreparedConv: @unchecked Sendable {
     case .fft:
       computeFFT(blocks: wanted, rows: rows, output, threads: threads)
     }
+  }
+
+  /// `compute` in slices of rows (multiples of 32 rows, about a 32nd of them), checking `stop` before each:
+  /// false when it was raised before the last slice (the rows after it are not computed). So that a long
+  /// layer can be given up within a fraction of a second.
+  public func compute(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>, threads: Int,
+                      stop: StopFlag?) -> Bool {
+    guard let stop else {
+      compute(filters: filters, rows: rows, into: out, threads: threads)
+      return true
+    }
+    let output = Output(filters: filters, rows: rows, pointer: UnsafeMutableSendablePointer(out))
+    let slice = max(32, (rows.count / 32 + 31) / 32 * 32)
+    for start in stride(from: rows.lowerBound, to: rows.upperBound, by: slice) {
+      if stop.isRaised { return false }
+      compute(filters: filters, rows: start..<min(rows.upperBound, start + slice), output, threads: threads)
+    }
+    return true
   }
 
   /// Where `compute` writes: maps `filters` x rows `rows`, each row OW wide.

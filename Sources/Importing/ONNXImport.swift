@@ -31,6 +31,14 @@ extension ONNXConv {
     return (try pair(strides, "strides"), try pair(dilations, "dilations"), padding)
   }
 
+  /// Refuses filters whose kernel disagrees with the node's `kernel_shape`.
+  public func check(_ filters: ImportedFilters) throws(WeightsRequestFailure) {
+    guard let kernelShape, kernelShape != [filters.kernel.y, filters.kernel.x] else { return }
+    throw WeightsRequestFailure(
+      field: "node",
+      reason: "node '\(name)' states kernel_shape \(kernelShape), but its weight '\(weight)' holds \(filters.kernel.y)x\(filters.kernel.x) kernels")
+  }
+
   /// Folds the per-channel operations that follow the node into `weights` (F, ...) and `bias` (F), in
   /// Double, in the order the graph applies them; returns the tensors read.
   public func fold(into weights: inout [Float], bias: inout [Float]?, filters: Int, reader: any WeightsReader) throws(WeightsRequestFailure) -> [String] {

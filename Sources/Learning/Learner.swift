@@ -40,20 +40,34 @@ public struct Learner: Sendable {
 
   public init(options: Options) { self.options = options }
 
-  /// Patches from the pictures at `paths`, as many from each as its share of all patch positions.
-  public func samplePatches(paths: [String]) throws(LearnError) -> Patches {
+  /// Patches from the pictures at `paths`, as many from each as its share of all patch positions; a
+  /// picture that cannot be read is left out and named in `failures` (one line each), as the main command
+  /// goes on past a damaged picture. Refused when no patch or fewer than `filters` patches remain.
+  public func samplePatches(paths: [String]) throws(LearnError) -> (patches: Patches, failures: [String]) {
     guard !paths.isEmpty else { throw LearnError("no pictures to learn from", isUsage: true) }
+    var readable: [String] = []
     var sizes: [(width: Int, height: Int)] = []
+    var failures: [String] = []
     for path in paths {
-      guard let size = PictureHeader.dimensions(path: path) else { throw LearnError("\(path): not a JPEG or PNG picture", isUsage: false) }
+      guard let size = PictureHeader.dimensions(path: path) else {
+        failures.append("\(path): not a JPEG or PNG picture")
+        continue
+      }
+      readable.append(path)
       sizes.append(size)
     }
+    guard !readable.isEmpty else { throw LearnError("none of the \(paths.count) pictures can be read: \(failures[0])", isUsage: false) }
     var sampler = PatchSampler(size: options.size, count: options.patches, seed: options.seed, input: options.input)
     sampler.decoder = options.decoder
     sampler.threads = options.threads
     let counts = try sampler.plan(sizes: sizes)
-    progress(.sampling(pictures: paths.count))
-    return try sampler.sample(paths: paths, counts: counts)
+    progress(.sampling(pictures: readable.count))
+    let sampled = try sampler.sample(paths: readable, counts: counts)
+    failures += sampled.failures
+    guard sampled.patches.count >= options.filters else {
+      throw LearnError("only \(sampled.patches.count) patches remain from the pictures that could be read, fewer than the \(options.filters) filters asked", isUsage: false)
+    }
+    return (sampled.patches, failures)
   }
 
   /// The bank learned from `patches` (raw, as sampled).

@@ -49,8 +49,9 @@ public struct PatchSampler: Sendable {
     return counts
   }
 
-  /// The patches of the pictures at `paths` (whose header sizes are `sizes`), `counts` from each.
-  public func sample(paths: [String], counts: [Int]) throws(LearnError) -> Patches {
+  /// The patches of the pictures at `paths` (whose header sizes are `sizes`), `counts` from each; a picture
+  /// that fails to decode gives none and is named in `failures`.
+  public func sample(paths: [String], counts: [Int]) throws(LearnError) -> (patches: Patches, failures: [String]) {
     let channels = input.channels.count
     let dimension = channels * size * size
     let offsets = counts.reduce(into: [0]) { $0.append($0.last! + $1) }
@@ -86,7 +87,15 @@ public struct PatchSampler: Sendable {
         }
       }
     }
-    if let failure = failures.compactMap({ $0 }).first { throw LearnError(failure, isUsage: false) }
-    return Patches(count: count, size: size, channels: channels, values: values)
+    let failed = failures.indices.filter { failures[$0] != nil }
+    guard !failed.isEmpty else { return (Patches(count: count, size: size, channels: channels, values: values), []) }
+    // The failed pictures' shares are left out; the others keep their patches, in order.
+    var kept: [Float] = []
+    kept.reserveCapacity(values.count)
+    for i in paths.indices where failures[i] == nil {
+      kept += values[(offsets[i] * dimension)..<(offsets[i + 1] * dimension)]
+    }
+    let keptCount = kept.count / max(1, dimension)
+    return (Patches(count: keptCount, size: size, channels: channels, values: kept), failed.map { failures[$0]! })
   }
 }

@@ -32,20 +32,25 @@ public struct ManifestSink: MapSink {
       ("bank", .object([
         ("name", .string(bank.bank.name)), ("file", .string(bank.file)), ("sha256", .string(bank.sha256)),
       ])),
-      ("options", .object([
-        ("normalize", .string(raw ? "none" : options.normalize.description)),
-        ("scale", .string(scope)),
-        ("format", .string(options.format.name)),
-        ("statistics", .string(options.statisticsRegion.rawValue)),
-        ("all_layers", .bool(options.allLayers)),
-        ("png_compression_level", .number(Double(options.compression.level))),
-        ("png_filter", .string(options.compression.filter.rawValue)),
-      ] + (options.partials ? [("partials", .bool(true))] : []))),
+      ("options", Self.options(options)),
       ("value_mapping", .string(raw
         ? "the .\(options.format.fileExtension) files hold the raw Float32 values"
         : "value = offset + scale * gray (|value| for normalize abs), gray 0..\(options.format.maximumGray), \(scope)")),
       ("maps", .array(maps.map { entry($0, raw: raw) })),
     ])
+  }
+
+  /// The options that decide what is written, as the manifest records them (and `--skip-existing` compares).
+  public static func options(_ options: OutputOptions) -> JSONValue {
+    .object([
+      ("normalize", .string(options.format.writesRawValues ? "none" : options.normalize.description)),
+      ("scale", .string(options.sharedScale ? "shared" : "per-map")),
+      ("format", .string(options.format.name)),
+      ("statistics", .string(options.statisticsRegion.rawValue)),
+      ("all_layers", .bool(options.allLayers)),
+      ("png_compression_level", .number(Double(options.compression.level))),
+      ("png_filter", .string(options.compression.filter.rawValue)),
+    ] + (options.partials ? [("partials", .bool(true))] : []))
   }
 
   private func entry(_ map: MapEntry, raw: Bool) -> JSONValue {

@@ -68,8 +68,12 @@ public struct MapSetWriter {
     var computing = source  // a copy, so that the closures below may read `self`; the engine's time adds up in it
     defer { source = computing }
     var buffer: [Float] = []  // one group of float maps, reused from group to group
+    let stop = computing.stop
     for group in groups {
+      // Given up (the run was stopped): the caller sees the source's stop and drops the result.
+      if stop?.isRaised == true { break }
       let written = try computing.withMaps(group, reusing: &buffer) { (maps) throws(OutputError) -> ([MapEntry], Double) in
+        if stop?.isRaised == true { return ([], 0) }
         let scaled = known.map { Array($0[group]) }
           ?? scaling.choose(maps: maps, count: group.count, height: height, width: width, interior: interior, threads: options.threads)
         let groupEntries = group.map { m in

@@ -24,7 +24,7 @@ public struct StagedResult: Sendable {
     let parent = OutputFolder(path: url.deletingLastPathComponent().path)
     try parent.makeSubfolder("")
     removeAbandoned(in: parent.path, picture: name)
-    let staging = OutputFolder(path: parent.path(of: "\(prefix)\(getpid())-\(UUID().uuidString.prefix(8))-\(name)"))
+    let staging = OutputFolder(path: parent.path(of: "\(prefix)\(getpid())-\(UUID().uuidString.prefix(8))-\(tag(name))"))
     TemporaryFiles.shared.registerFolder(staging.path)
     try staging.makeSubfolder("")
     return StagedResult(staging: staging, destination: OutputFolder(path: destination))
@@ -81,14 +81,28 @@ public struct StagedResult: Sendable {
     removeAbandoned(in: url.deletingLastPathComponent().path, picture: url.lastPathComponent)
   }
 
+  /// A picture's folder name as a staging folder carries it: 16 hexadecimal digits of its FNV-1a hash, so
+  /// that a staging folder's name has a fixed length whatever the picture's (a picture named with the
+  /// longest name the file system allows still gets a staging folder).
+  static func tag(_ picture: String) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in picture.utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x100_0000_01b3
+    }
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+  }
+
   /// Staging folders for `picture` in `parent` whose process is gone (killed before it could clean up).
   static func removeAbandoned(in parent: String, picture: String) {
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
-    for name in names where name.hasPrefix(prefix) && name.hasSuffix("-" + picture) {
+    let tag = tag(picture)
+    for name in names where name.hasPrefix(prefix) && name.hasSuffix("-" + tag) {
       let rest = name.dropFirst(prefix.count)
       guard let pid = Int32(rest.prefix { $0 != "-" }), pid != getpid() else { continue }
       // The suffix matches; the middle must be exactly "PID-XXXXXXXX-".
-      guard rest.count == String(pid).count + 10 + picture.count else { continue }
+      guard rest.count == String(pid).count + 10 + tag.count else { continue }
       if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: parent + "/" + name) }
     }
   }

@@ -32,6 +32,21 @@ public final class BankRun {
     public var algorithm: String
   }
 
+  /// Why a layer of the run was not computed.
+  public enum Failure: Error, CustomStringConvertible, Sendable {
+    /// A layer does not fit its input (found before any work when the run began).
+    case doesNotFit(BankMismatchError)
+    /// The engine's stop flag was raised: the run was given up.
+    case stopped
+
+    public var description: String {
+      switch self {
+      case .doesNotFit(let error): return error.description
+      case .stopped: return "stopped"
+      }
+    }
+  }
+
   private var outputs: [Tensor?]
   /// Per layer, when it was computed whole in this run.
   public private(set) var timings: [LayerTiming?]
@@ -50,12 +65,13 @@ public final class BankRun {
   public var layerCount: Int { bank.layers.count }
 
   /// Layer `index`'s output, whole (counting layers from 0; every layer before it is computed once).
-  public func output(ofLayer index: Int) throws(BankMismatchError) -> Tensor {
+  public func output(ofLayer index: Int) throws(Failure) -> Tensor {
     if let done = outputs[index] { return done }
     let source = try input(ofLayer: index)
     let layer = bank.layers[index].layer
     let start = DispatchTime.now().uptimeNanoseconds
     let output = try fitting { () throws(ShapeError) in try engine.apply(layer, to: source, layerIndex: index) }
+    if engine.stop?.isRaised == true { throw .stopped }  // the output is incomplete
     timings[index] = LayerTiming(
       seconds: Self.seconds(since: start), operations: Self.operations(layer, outputValues: output.values.count),
       algorithm: engine.algorithmName(of: layer))
@@ -69,7 +85,7 @@ public final class BankRun {
 
   /// Layer `index`'s input: the bank's input, or the output of the layer before. Under `.latest`, only
   /// the input of a layer after the latest one computed is still there.
-  public func input(ofLayer index: Int) throws(BankMismatchError) -> Tensor {
+  public func input(ofLayer index: Int) throws(Failure) -> Tensor {
     guard index == 0 else { return try output(ofLayer: index - 1) }
     guard let input else { preconditionFailure("the run let its input go: it computed a later layer (retention .latest)") }
     return input
@@ -78,7 +94,7 @@ public final class BankRun {
   /// Layer `index`'s maps. `streamed`: a conv layer not yet computed is bound to its input and computes any
   /// block of maps and rows on demand, so that its maps are never all held as floats (the writer asks for
   /// them in groups); otherwise the layer is computed whole.
-  public func maps(ofLayer index: Int, streamed: Bool) throws(BankMismatchError) -> MapSource {
+  public func maps(ofLayer index: Int, streamed: Bool) throws(Failure) -> MapSource {
     guard streamed, outputs[index] == nil, case .conv(let conv) = bank.layers[index].layer else {
       return .tensor(try output(ofLayer: index))
     }
@@ -88,18 +104,20 @@ public final class BankRun {
   /// The partial maps of conv layer `index`, streamed: for each filter and each input channel of its group,
   /// that channel correlated with the filter's kernel for it (no bias, no activation), in the order of
   /// `ConvLayer.partialIndex`.
-  public func partialMaps(ofLayer index: Int) throws(BankMismatchError) -> MapSource {
+  public func partialMaps(ofLayer index: Int) throws(Failure) -> MapSource {
     try prepared(conv(index).partialLayer, index: index)
   }
 
   /// The partial maps of filter `f` of conv layer `index`, whole: one per input channel of its group.
-  public func partialMaps(ofLayer index: Int, filter f: Int) throws(BankMismatchError) -> Tensor {
+  public func partialMaps(ofLayer index: Int, filter f: Int) throws(Failure) -> Tensor {
     let conv = conv(index)
     let source = try input(ofLayer: index)
     let (first, count) = (conv.firstChannel(ofFilter: f), conv.channelsPerGroup)
     let slice = Tensor(channels: count, height: source.height, width: source.width,
                        values: Array(source.values[(first * source.planeSize)..<((first + count) * source.planeSize)]))
-    return try fitting { () throws(ShapeError) in try engine.apply(conv.partialLayer(ofFilter: f), to: slice, layerIndex: index) }
+    let maps = try fitting { () throws(ShapeError) in try engine.apply(conv.partialLayer(ofFilter: f), to: slice, layerIndex: index) }
+    if engine.stop?.isRaised == true { throw .stopped }
+    return maps
   }
 
   /// The names of layer `index`'s input channels: the bank's input channels, or the layer before's outputs.
@@ -117,22 +135,23 @@ public final class BankRun {
     return conv
   }
 
-  private func prepared(_ conv: ConvLayer, index: Int) throws(BankMismatchError) -> MapSource {
+  private func prepared(_ conv: ConvLayer, index: Int) throws(Failure) -> MapSource {
     let source = try input(ofLayer: index)
     let start = DispatchTime.now().uptimeNanoseconds
     let prepared = try fitting { () throws(ShapeError) in
       try PreparedConv(conv, input: source, layerIndex: index, path: engine.path, algorithm: engine.algorithm, threads: engine.threads)
     }
-    return .conv(prepared, threads: engine.threads, preparationSeconds: Self.seconds(since: start))
+    return .conv(prepared, threads: engine.threads, preparationSeconds: Self.seconds(since: start), stop: engine.stop)
   }
 
   /// The geometries were checked when the run began; a layer that still does not fit is reported as the
   /// bank not fitting the picture.
-  private func fitting<T>(_ body: () throws(ShapeError) -> T) throws(BankMismatchError) -> T {
+  private func fitting<T>(_ body: () throws(ShapeError) -> T) throws(Failure) -> T {
+    if engine.stop?.isRaised == true { throw .stopped }
     do {
       return try body()
     } catch {
-      throw BankMismatchError(bank: bank.name, width: inputWidth, height: inputHeight, shape: error)
+      throw .doesNotFit(BankMismatchError(bank: bank.name, width: inputWidth, height: inputHeight, shape: error))
     }
   }
 

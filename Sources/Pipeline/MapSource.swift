@@ -19,6 +19,10 @@ public struct MapSource {
   public private(set) var engineSeconds = 0.0
   public private(set) var engineOperations = 0.0
   private let operationsPerOutput: Double
+  /// Raised when the maps being computed are no longer wanted.
+  public private(set) var stop: StopFlag?
+  /// The stop was raised: maps computed since may be incomplete.
+  public var isStopped: Bool { stop?.isRaised == true }
 
   public static func tensor(_ tensor: Tensor) -> MapSource {
     var source = MapSource(count: tensor.channels, height: tensor.height, width: tensor.width, operationsPerOutput: 0,
@@ -35,14 +39,16 @@ public struct MapSource {
   }
 
   /// `preparationSeconds` (padding the input, packing the weights) count as engine time.
-  public static func conv(_ prepared: PreparedConv, threads: Int, preparationSeconds: Double = 0) -> MapSource {
+  /// `stop`: when raised, a block under way is given up between slices of rows (`isStopped` then says so).
+  public static func conv(_ prepared: PreparedConv, threads: Int, preparationSeconds: Double = 0, stop: StopFlag? = nil) -> MapSource {
     let g = prepared.geometry
     var source = MapSource(count: prepared.conv.filterCount, height: g.outputHeight, width: g.outputWidth,
                      operationsPerOutput: 2 * Double(prepared.conv.multiplyAddsPerOutput),
                      filterBlock: prepared.filterBlock) { filters, rows, out in
-      prepared.compute(filters: filters, rows: rows, into: out, threads: threads)
+      _ = prepared.compute(filters: filters, rows: rows, into: out, threads: threads, stop: stop)
     }
     source.engineSeconds = preparationSeconds
+    source.stop = stop
     return source
   }
 

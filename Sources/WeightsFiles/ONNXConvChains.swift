@@ -21,6 +21,7 @@ struct ConvChains {
         index: result.count + 1, name: node.name, weight: node.inputs[1],
         bias: node.inputs.count > 2 && !node.inputs[2].isEmpty ? node.inputs[2] : nil,
         strides: try ints(node, "strides"), pads: try ints(node, "pads"), dilations: try ints(node, "dilations"),
+        kernelShape: try ints(node, "kernel_shape"),
         group: try ints(node, "group")?.first ?? 1, autoPad: try string(node, "auto_pad") ?? "NOTSET",
         folded: [], activation: nil, negativeSlope: nil)
       var current = node.outputs.first ?? ""

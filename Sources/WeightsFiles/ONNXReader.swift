@@ -14,6 +14,8 @@ public struct ONNXConv: Sendable, Equatable {
   /// [top, left, bottom, right] (ONNX's begin, begin, end, end).
   public var pads: [Int]?
   public var dilations: [Int]?
+  /// The kernel's rows and columns as the node states them (they must agree with the weight's).
+  public var kernelShape: [Int]?
   public var group: Int
   /// NOTSET, SAME_UPPER, SAME_LOWER or VALID.
   public var autoPad: String

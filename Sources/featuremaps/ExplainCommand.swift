@@ -59,11 +59,7 @@ struct Explain: ParsableCommand {
 
   @OptionGroup var maps: MapOptions
 
-  @Option(help: ArgumentHelp("Refuse pictures with more pixels than this.", valueName: "n"))
-  var maxPixels: Int = PictureDecoder.defaultMaximumPixels
-
-  @Flag(help: "Keep the stored orientation instead of applying the JPEG's EXIF orientation.")
-  var keepOrientation = false
+  @OptionGroup var decoding: DecoderOptions
 
   func validate() throws {
     if at == nil && !matrix && figure == nil { throw ValidationError("Give --at X,Y (the output pixel to explain), --matrix or --figure.") }
@@ -79,7 +75,7 @@ struct Explain: ParsableCommand {
     let input: PreparedPicture
     do {
       input = try PreparedPicture.load(path: picture, for: loaded.bank.input,
-                                       decoder: PictureDecoder(maximumPixels: maxPixels, appliesOrientation: !keepOrientation))
+                                       decoder: decoding.decoder)
     } catch {
       throw CommandFailure.input(picture, error.reason)
     }

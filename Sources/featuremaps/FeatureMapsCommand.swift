@@ -1,5 +1,6 @@
 import ArgumentParser
 import Basics
+import Figures
 
 /// `featuremaps`: the root command. Running pictures is the default subcommand.
 @main
@@ -37,11 +38,14 @@ struct FeatureMapsCommand: ParsableCommand {
     do {
       var command = try parseAsRoot()
       try command.run()
+      DrawingCaches.release()
     } catch let refusal as any EndsCommand {
       // Every subcommand's refusals end here: one line, and the status the README's table gives.
       FileHandleOutput.standardError("featuremaps: \(refusal.failure.line)")
+      DrawingCaches.release()
       Self.exit(withError: ExitCode(refusal.failure.status.rawValue))
     } catch {
+      DrawingCaches.release()
       let code = exitCode(for: error)
       if code == .success {
         exit(withError: error)  // --help, --version

@@ -64,7 +64,8 @@ struct Import: ParsableCommand {
   @Option(name: .customLong("padding-mode"), help: ArgumentHelp("zeros, reflect, replicate, circular or symmetric.", valueName: "mode"))
   var paddingMode: PaddingMode?
 
-  @Option(help: ArgumentHelp(Words.list(Activation.names) + ".", valueName: "a"), transform: ActivationName.parse)
+  @Option(help: ArgumentHelp(Words.list(Activation.names) + ".", valueName: "a"), completion: .list(Activation.names),
+          transform: ActivationName.parse)
   var activation: ActivationName?
 
   @Option(name: .customLong("negative-slope"), help: ArgumentHelp("leaky_relu's slope (default 0.01).", valueName: "x"))
@@ -202,6 +203,7 @@ struct Import: ParsableCommand {
     do {
       result = try spec.read(from: reader, channels: input.channels.count, groups: groups)
       if let onnxConv {
+        try onnxConv.check(result)
         result.tensors += try onnxConv.fold(into: &result.weights, bias: &result.bias, filters: result.filterCount, reader: reader)
       }
     } catch {

@@ -87,6 +87,8 @@ struct Learn: ParsableCommand {
   @Flag(help: "Include hidden files and folders when walking folders.")
   var hidden = false
 
+  @OptionGroup var decoding: DecoderOptions
+
   func validate() throws {
     if pictures.isEmpty && patchesFrom == nil { throw ValidationError("Give pictures or folders to learn from (or --patches-from FILE).") }
     if !(1...BankLimits.maximumFilters).contains(filters) { throw ValidationError("--filters must be 1 to \(BankLimits.maximumFilters), not \(filters).") }
@@ -159,6 +161,7 @@ struct Learn: ParsableCommand {
     options.epsilon = epsilon
     options.input = channels == .luma ? FilterBank.Input(channels: ["Y"], range: (0, 1), mean: [0], std: [1]) : .rgb
     options.threads = jobs ?? ProcessorCount.active
+    options.decoder = decoding.decoder
     options.layout.stride = stride.pair
     options.layout.padding = padding.rule
     options.layout.activation = try activation.activation(negativeSlope: nil)
@@ -175,15 +178,21 @@ struct Learn: ParsableCommand {
 
     let sampled: Patches
     var pictureCount = 0
+    // Pictures that cannot be read are named and left out, as the main command does; the bank is learned
+    // from the others and the status is 1 at the end.
+    var failures: [String] = []
     do {
       if let patchesFrom {
         sampled = try Learner.load(patchesFrom, size: size, channels: options.input.channels.count)
       } else {
         let plan = InputPlanner(includeHidden: hidden).plan(pictures)
-        for failure in plan.failures { FileHandleOutput.standardError("featuremaps: \(failure.path): \(failure.reason)") }
-        if !plan.failures.isEmpty { throw ExitCode(ExitStatus.inputFailed.rawValue) }
-        pictureCount = plan.pictures.count
-        sampled = try learner.samplePatches(paths: plan.pictures.map(\.path))
+        failures = plan.failures.map(\.description)
+        for failure in failures { progress.say("featuremaps: \(failure)") }
+        let result = try learner.samplePatches(paths: plan.pictures.map(\.path))
+        for failure in result.failures { progress.say("featuremaps: \(failure)") }
+        failures += result.failures
+        pictureCount = plan.pictures.count - result.failures.count
+        sampled = result.patches
       }
       if let savePatches { try Learner.save(sampled, to: savePatches) }
     } catch {
@@ -211,5 +220,6 @@ struct Learn: ParsableCommand {
     progress.clear()
     try AtomicFile.write(Array(bank.text().utf8), to: out)
     print("\(out): \(shape), from \(sampled.count) patches")
+    if !failures.isEmpty { throw ExitCode(ExitStatus.inputFailed.rawValue) }
   }
 }

@@ -6,11 +6,11 @@ import Normalization
 /// (which reports the gray level the main job would write).
 struct MapOptions: ParsableArguments {
   @Option(help: ArgumentHelp(Words.list(MapFormat.registered.map { "\($0.name) (\($0.summary))" }) + ". (default: png)", valueName: "format"),
-          transform: MapFormat.parse)
+          completion: .list(MapFormat.registered.map(\.name)), transform: MapFormat.parse)
   var format: MapFormat = .png
 
   @Option(help: ArgumentHelp("How values become gray: auto, symmetric, minmax, abs, range:LO,HI or percentile:P. (default: auto)", valueName: "mode"),
-          transform: NormalizeMode.parse)
+          completion: .list(["auto", "symmetric", "minmax", "abs", "range:", "percentile:"]), transform: NormalizeMode.parse)
   var normalize: NormalizeMode = .auto
 
   @Option(help: ArgumentHelp("per-map (each map its own mapping) or shared (one mapping for all maps of a picture).", valueName: "scope"))

@@ -36,11 +36,7 @@ struct ReportCommand: ParsableCommand {
   @Option(help: ArgumentHelp("The longest side of the tiles in the decomposition figures.", valueName: "pixels"))
   var tileSize: Int = 120
 
-  @Option(help: ArgumentHelp("Refuse pictures with more pixels than this.", valueName: "n"))
-  var maxPixels: Int = PictureDecoder.defaultMaximumPixels
-
-  @Flag(help: "Keep the stored orientation instead of applying the JPEG's EXIF orientation.")
-  var keepOrientation = false
+  @OptionGroup var decoding: DecoderOptions
 
   func validate() throws {
     if size < 0 { throw ValidationError("--size must be 0 (keep the picture's size) or a number of pixels, not \(size).") }
@@ -52,7 +48,7 @@ struct ReportCommand: ParsableCommand {
     var options = ReportOptions()
     options.longestSide = size
     options.figureTileSize = tileSize
-    options.decoder = PictureDecoder(maximumPixels: maxPixels, appliesOrientation: !keepOrientation)
+    options.decoder = decoding.decoder
     options.command = (["featuremaps"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     let written = try Report.write(picture: picture, bank: loaded, to: out, options: options)
     print("\(written.page): \(written.images) images, page \(written.pageBytes >> 10) KiB")

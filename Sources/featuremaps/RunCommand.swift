@@ -60,14 +60,7 @@ struct Run: ParsableCommand {
   @Option(help: ArgumentHelp("PNG row filter: up or none.", valueName: "filter"))
   var pngFilter: PNGCompression.Filter = PNGCompression.fast.filter
 
-  @Option(help: ArgumentHelp("Refuse pictures with more pixels than this (checked on the header, before decoding).", valueName: "n"))
-  var maxPixels: Int = PictureDecoder.defaultMaximumPixels
-
-  @Flag(help: "Keep the stored orientation instead of applying the JPEG's EXIF orientation.")
-  var keepOrientation = false
-
-  @Flag(help: "Decode JPEGs that end early (libjpeg fills the rest with gray) instead of refusing them.")
-  var allowTruncated = false
+  @OptionGroup var decoding: DecoderOptions
 
   @Option(help: ArgumentHelp("Pictures processed at the same time (default: the number of cores).", valueName: "n"))
   var jobs: Int?
@@ -104,7 +97,6 @@ struct Run: ParsableCommand {
       throw ValidationError("Give at least one picture or folder, or --files-from FILE.")
     }
     if !PNGCompression.levels.contains(pngLevel) { throw ValidationError("--png-level must be between 0 and 12, not \(pngLevel).") }
-    if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1.") }
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
   }
 
@@ -113,10 +105,17 @@ struct Run: ParsableCommand {
 
     var inputs = images
     if let filesFrom { inputs += try readList(filesFrom) }
-    var plan = InputPlanner(includeHidden: hidden).plan(inputs)
-    if let shard { plan.pictures = plan.pictures.filter(shard.contains) }
-
     try Folders.create(out)
+    // The output folder is never read back as pictures, even inside a folder given as input.
+    var plan = InputPlanner(includeHidden: hidden, excluding: out).plan(inputs)
+    if let shard { plan.pictures = plan.pictures.filter(shard.contains) }
+    if plan.leftOut != nil && !quiet {
+      FileHandleOutput.standardError("featuremaps: note: \(out) is the output folder; it is left out of the folders walked")
+    }
+    if plan.pictures.isEmpty && plan.failures.isEmpty {
+      let others = plan.notPictures == 0 ? "" : " (\(plan.notPictures) file\(plan.notPictures == 1 ? "" : "s") that \(plan.notPictures == 1 ? "is" : "are") not \(plan.notPictures == 1 ? "a picture" : "pictures"))"
+      throw CommandFailure("no picture found in \(inputs.joined(separator: ", "))\(others)", .inputFailed)
+    }
 
     let cores = ProcessorCount.active
     let workers = max(1, min(jobs ?? ProcessorCount.active, plan.pictures.count))
@@ -130,8 +129,10 @@ struct Run: ParsableCommand {
     }
     options.output.compression = PNGCompression(level: pngLevel, filter: pngFilter)
     options.output.threads = max(1, cores / workers)
-    options.decoder = PictureDecoder(maximumPixels: maxPixels, appliesOrientation: !keepOrientation, allowsTruncatedJPEG: allowTruncated)
+    options.decoder = decoding.decoder
     options.algorithm = engine
+    let interruption = Interruption()
+    options.stop = interruption.stop
 
     var batch = BatchOptions()
     batch.jobs = workers
@@ -141,22 +142,32 @@ struct Run: ParsableCommand {
     batch.timings = timings
     batch.showProgress = isatty(STDERR_FILENO) != 0 && plan.pictures.count > 1
 
-    let interruption = Interruption()
     interruption.install()
     let runner = BatchRunner(processor: PictureProcessor(bank: loaded, options: options), outputRoot: out, options: batch)
     let summary = runner.run(plan, interruption: interruption)
 
-    if !quiet {
-      var line = "featuremaps: \(summary.done) done (\(summary.mapsWritten) maps in \(out)), \(summary.skipped) skipped, \(summary.failed.count) failed"
-      if !summary.failed.isEmpty { line += ": " + summary.failed.joined(separator: ", ") }
-      if summary.harmlessWarnings > 0 {
-        line += "; \(summary.harmlessWarnings) with a harmless decoder warning (an ICC profile or another chunk the maps do not use; --log json lists them)"
-      }
-      if summary.interrupted { line += "; interrupted: rerun with --skip-existing to finish" }
-      FileHandleOutput.standardError(line)
-    }
+    if !quiet { FileHandleOutput.standardError("featuremaps: " + Self.summaryLine(summary, out: out)) }
     if summary.interrupted { throw ExitCode(ExitStatus.interrupted.rawValue) }
     if !summary.failed.isEmpty { throw ExitCode(ExitStatus.inputFailed.rawValue) }
+  }
+
+  /// `5 done (25 maps in maps/), 2 already done, 3 not pictures, 1 failed: a.jpg`, with what was made
+  /// again and what an interruption left.
+  static func summaryLine(_ summary: BatchSummary, out: String) -> String {
+    func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) \(n == 1 ? one : many)" }
+    var parts = ["\(summary.done) done (\(count(summary.mapsWritten, "map", "maps")) in \(out))"]
+    if summary.alreadyDone > 0 { parts.append("\(summary.alreadyDone) already done") }
+    for (why, n) in summary.redone.sorted(by: { $0.key < $1.key }) { parts.append("\(n) made again (\(why))") }
+    if summary.notPictures > 0 { parts.append(count(summary.notPictures, "file that is not a picture", "files that are not pictures")) }
+    var line = parts.joined(separator: ", ") + ", \(summary.failed.count) failed"
+    if !summary.failed.isEmpty { line += ": " + summary.failed.joined(separator: ", ") }
+    if summary.harmlessWarnings > 0 {
+      line += "; \(summary.harmlessWarnings) with a harmless decoder warning (an ICC profile or another chunk the maps do not use; --log json lists them)"
+    }
+    if summary.interrupted {
+      line += "; interrupted: \(count(summary.dropped + summary.notStarted, "picture", "pictures")) left (\(summary.dropped) dropped while under way, \(summary.notStarted) not started): rerun with --skip-existing to finish"
+    }
+    return line
   }
 
   private func readList(_ source: String) throws -> [String] {

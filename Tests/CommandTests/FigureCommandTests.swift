@@ -65,6 +65,27 @@ final class FigureCommandTests: TemporaryFolderTestCase {
     XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("out/chelsea/montage.png"))), before)
   }
 
+  /// `featuremaps montage` on .npy maps: each tile is the map's values under the auto mapping of its
+  /// recorded range (zero middle gray, the largest magnitude black or white), worked out here from the file.
+  func testMontageOfNPYMapsShowsTheirValuesUnderTheAutoMapping() throws {
+    let result = try runFeaturemaps([photo, "--bank", "edges", "--out", path("out"), "--format", "npy", "-q"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let montage = try runFeaturemaps(["montage", path("out/chelsea"), "--nrow", "5", "--padding", "0", "--tile-size", "1000"])
+    XCTAssertEqual(montage.status, 0, montage.stderr)
+    let picture = try Pixels(path("out/chelsea/montage.png"))
+    let map = try readNPY(path("out/chelsea/00-sobel-x.npy"))
+    let entry = try manifestMaps("out/chelsea/manifest.json")[0]
+    let magnitude = max(abs(try XCTUnwrap(entry["min"] as? Double)), abs(try XCTUnwrap(entry["max"] as? Double)))
+    var differing = 0
+    for y in 0..<map.height {
+      for x in 0..<map.width {
+        let expected = min(255, max(0, ((Double(map.values[y * map.width + x]) + magnitude) / (2 * magnitude) * 255).rounded()))
+        if abs(Double(picture.gray(x, y) ?? -9) - expected) > 1 { differing += 1 }
+      }
+    }
+    XCTAssertEqual(differing, 0)
+  }
+
   /// Scaled tiles: the montage is as large as the formula says for the scaled tile size.
   func testMontageOfScaledTilesHasTheScaledSize() throws {
     let result = try runFeaturemaps([photo, "--bank", "resnet50-conv1", "--out", path("out"), "--montage", "--tile-size", "64", "-q"])

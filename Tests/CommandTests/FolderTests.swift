@@ -49,15 +49,17 @@ final class FolderTests: TemporaryFolderTestCase {
     XCTAssertEqual(files("maps").filter { $0.contains(AtomicFile.temporaryPrefix) }, [])
     XCTAssertTrue(result.stderr.contains("featuremaps: \(path("photos"))/deep/broken.jpg: truncated JPEG"), result.stderr)
     // Two copies of chelsea.png carry an ICC profile libpng warns about: counted, not printed.
-    XCTAssertTrue(result.stderr.hasSuffix("featuremaps: 5 done (25 maps in \(path("maps"))), 2 skipped, 1 failed: \(path("photos"))/deep/broken.jpg"
+    // notes.txt is not a picture and says so by its name; cats/fake.jpg claims to be one and is not: a failure.
+    XCTAssertTrue(result.stderr.hasSuffix("featuremaps: 5 done (25 maps in \(path("maps"))), 1 file that is not a picture, 2 failed: "
+                                          + "\(path("photos"))/cats/fake.jpg, \(path("photos"))/deep/broken.jpg"
                                           + "; 2 with a harmless decoder warning (an ICC profile or another chunk the maps do not use; --log json lists them)\n"),
                   result.stderr)
     let log = try logLines(result.stdout)
-    XCTAssertEqual(log.count, 6)
+    XCTAssertEqual(log.count, 7)
     XCTAssertEqual(log.filter { $0["status"] as? String == "done" }.count, 5)
-    let failed = try XCTUnwrap(log.first { $0["status"] as? String == "failed" })
-    XCTAssertEqual(failed["path"] as? String, path("photos") + "/deep/broken.jpg")
-    XCTAssertNotNil(failed["error"] as? String)
+    let failed = log.filter { $0["status"] as? String == "failed" }
+    XCTAssertEqual(failed.map { $0["path"] as? String }, [path("photos") + "/cats/fake.jpg", path("photos") + "/deep/broken.jpg"])
+    XCTAssertTrue(failed.allSatisfy { $0["error"] as? String != nil })
     for line in log {
       XCTAssertNotNil(line["seconds"] as? Double)
       XCTAssertNotNil(line["maps"] as? Int)

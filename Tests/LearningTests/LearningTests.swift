@@ -79,7 +79,7 @@ final class LearningTests: TemporaryFolderTestCase {
     options.patches = 20_000
     options.input = FilterBank.Input(channels: ["Y"], range: (0, 1), mean: [0], std: [1])
     let learner = Learner(options: options)
-    let bank = learner.learn(from: try learner.samplePatches(paths: files), name: "s", description: "", source: FilterBank.Source(members: []))
+    let bank = learner.learn(from: try learner.samplePatches(paths: files).patches, name: "s", description: "", source: FilterBank.Source(members: []))
     guard case .conv(let conv) = bank.layers[0].layer else { return XCTFail("not a conv layer") }
     let shares = (0..<conv.filterCount).map { axisShare(conv.weights[($0 * 64)..<(($0 + 1) * 64)], size: 8) }
     // Energy off the axes would mean oblique structure, which these pictures do not have.
