@@ -13,16 +13,22 @@ public struct ValueHistogram: Sendable {
     bins = [Int](repeating: 0, count: Self.binCount)
   }
 
+  /// Counts the values at `rows` x `columns`. A map may hold infinities (a bank's weights near Float's
+  /// largest overflow): they count in the end bins; NaN counts nowhere. The bin is clamped as a Double, so
+  /// no value can make the conversion to Int trap.
   public mutating func add(_ values: UnsafeBufferPointer<Float>, width: Int, rows: Range<Int>, columns: Range<Int>) {
     let span = high - low
-    let factor = span > 0 ? Double(Self.binCount) / span : 0
+    let factor = span > 0 && span.isFinite ? Double(Self.binCount) / span : 0
+    let last = Double(Self.binCount - 1)
     for y in rows {
       for x in columns {
-        let bin = Int((Double(values[y * width + x]) - low) * factor)
-        bins[min(max(bin, 0), Self.binCount - 1)] += 1
+        let value = Double(values[y * width + x])
+        guard !value.isNaN else { continue }
+        let position = value == .infinity ? last : value == -.infinity ? 0 : (value - low) * factor
+        bins[position.isNaN ? 0 : Int(min(max(position, 0), last))] += 1
+        total += 1
       }
     }
-    total += rows.count * columns.count
   }
 
   /// The value below which `percent` percent of the values lie (NumPy's `inverted_cdf` definition),

@@ -39,6 +39,27 @@ final class ONNXFoldRegressionTests: TemporaryFolderTestCase {
   }
 }
 
+final class InfiniteMapTests: TemporaryFolderTestCase {
+  /// Weights near Float's largest make maps with infinities and NaN (3e38 + 3e38 overflows); with
+  /// --normalize percentile the histogram converted them to a bin number and trapped (status 132). Found
+  /// by fuzz-bankrun in its first seconds.
+  func testMapsWithInfinitiesAreWrittenUnderEveryNormalization() throws {
+    let bank = path("huge.json")
+    try Data("""
+      {"format": "featuremaps-bank/1", "filters": [{"name": "huge", "kernels": {"R": [[3e38]], "G": [[3e38]], "B": [[-3e38]]}}]}
+      """.utf8).write(to: URL(fileURLWithPath: bank))
+    for normalize in ["percentile:1", "auto", "minmax", "abs"] {
+      for scale in ["per-map", "shared"] {
+        let out = path("maps-\(normalize)-\(scale)")
+        let result = try runFeaturemaps([Project.path("SampleImages/chelsea.png"), "--bank", bank, "--out", out, "--normalize", normalize,
+                                         "--scale", scale, "-q"])
+        XCTAssertEqual(result.status, 0, "\(normalize) \(scale): \(result.stderr)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/chelsea/00-huge.png"), "\(normalize) \(scale)")
+      }
+    }
+  }
+}
+
 final class OneLetterNameTests: TemporaryFolderTestCase {
   /// A picture named with one letter and no extension in a walked folder crashed the batch (status 132):
   /// found by fuzz-arguments.
