@@ -4,9 +4,9 @@
   import Darwin
 #endif
 
-/// A whole file read into memory with POSIX calls, failing with the system's reason. (Not
-/// `FileManager.contents(atPath:)`: on Linux it leaks a buffer for an empty file, found by
-/// AddressSanitizer on the crash-test corpus.)
+/// A whole file read into memory with POSIX calls, failing with the system's reason. Every file is read
+/// this way: Foundation's FileManager way of reading a whole file leaks a buffer for an empty file on Linux
+/// (found by AddressSanitizer on the crash-test corpus).
 public enum FileBytes {
   public enum Failure: Error, Equatable {
     case missing

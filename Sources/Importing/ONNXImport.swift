@@ -31,6 +31,23 @@ extension ONNXConv {
     return (try pair(strides, "strides"), try pair(dilations, "dilations"), padding)
   }
 
+  /// The bank's activation for the node the chain stops at: none when it stops at no activation, nil when
+  /// the node is one a bank cannot express (a Clip to other bounds than 0 and 6 or 0 and nothing).
+  public func bankActivation() -> Activation? {
+    guard let node = activation else { return Activation.none }
+    switch node.op {
+    case "Relu": return .relu
+    case "Sigmoid": return .sigmoid
+    case "Tanh": return .tanh
+    case "LeakyRelu": return .leakyReLU(negativeSlope: node.alpha ?? Activation.defaultNegativeSlope)
+    case "Clip":
+      if node.minimum == 0 && node.maximum == 6 { return .relu6 }
+      if node.minimum == 0 && node.maximum == nil { return .relu }
+      return nil
+    default: return nil
+    }
+  }
+
   /// Refuses filters whose kernel disagrees with the node's `kernel_shape`.
   public func check(_ filters: ImportedFilters) throws(WeightsRequestFailure) {
     guard let kernelShape, kernelShape != [filters.kernel.y, filters.kernel.x] else { return }

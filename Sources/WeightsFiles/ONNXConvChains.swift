@@ -3,7 +3,8 @@ import Foundation
 /// Finds every Conv node of an ONNX graph and follows its output to its activation: through Cast,
 /// Identity and Transpose (tracking where the channel axis goes), it collects the Add, Sub, Mul, Div (by a
 /// constant that varies along the channel axis only) and BatchNormalization nodes, which fold into the
-/// conv's weights and bias, and stops at the first other node, which is the activation if it is one.
+/// conv's weights and bias, and stops at the first other node, recorded when it is an elementwise
+/// activation (Relu, LeakyRelu, Sigmoid, Tanh, Clip) for the importer to map.
 struct ConvChains {
   let reader: ONNXReader
   let nodes: [ONNXReader.Node]
@@ -23,7 +24,7 @@ struct ConvChains {
         strides: try ints(node, "strides"), pads: try ints(node, "pads"), dilations: try ints(node, "dilations"),
         kernelShape: try ints(node, "kernel_shape"),
         group: try ints(node, "group")?.first ?? 1, autoPad: try string(node, "auto_pad") ?? "NOTSET",
-        folded: [], activation: nil, negativeSlope: nil)
+        folded: [], activation: nil)
       var current = node.outputs.first ?? ""
       var channelAxis = 1
       walk: while let next = consumers[current], next.count == 1 {
@@ -52,23 +53,15 @@ struct ConvChains {
           else { break walk }
           conv.folded.append(.batchNorm(scale: follower.inputs[1], bias: follower.inputs[2], mean: follower.inputs[3],
                                         variance: follower.inputs[4], epsilon: try float(follower, "epsilon") ?? 1e-5))
-        case "Relu":
-          conv.activation = "relu"
+        case "Relu", "Sigmoid", "Tanh":
+          conv.activation = ONNXActivation(op: follower.op)
           break walk
         case "LeakyRelu":
-          conv.activation = "leaky_relu"
-          conv.negativeSlope = try float(follower, "alpha") ?? 0.01
-          break walk
-        case "Sigmoid":
-          conv.activation = "sigmoid"
-          break walk
-        case "Tanh":
-          conv.activation = "tanh"
+          conv.activation = ONNXActivation(op: follower.op, alpha: try float(follower, "alpha"))
           break walk
         case "Clip":
-          let low = try bound(follower, input: 1, attribute: "min")
-          let high = try bound(follower, input: 2, attribute: "max")
-          if low == 0 && high == 6 { conv.activation = "relu6" } else if low == 0 && high == nil { conv.activation = "relu" }
+          conv.activation = ONNXActivation(op: follower.op, minimum: try bound(follower, input: 1, attribute: "min"),
+                                           maximum: try bound(follower, input: 2, attribute: "max"))
           break walk
         default:
           break walk

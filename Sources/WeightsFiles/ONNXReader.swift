@@ -20,9 +20,27 @@ public struct ONNXConv: Sendable, Equatable {
   /// NOTSET, SAME_UPPER, SAME_LOWER or VALID.
   public var autoPad: String
   public var folded: [ONNXAffine]
-  /// The bank's name for the activation that follows (`relu`, `relu6`, `leaky_relu`...), if one does.
-  public var activation: String?
-  public var negativeSlope: Float?
+  /// The elementwise node the chain stops at, as the graph states it (which of them a bank can express is
+  /// the importer's business), if the chain stops at one.
+  public var activation: ONNXActivation?
+}
+
+/// An elementwise node after a Conv's chain: its operator and the parameters a bank's activation could
+/// take from it.
+public struct ONNXActivation: Sendable, Equatable {
+  public var op: String
+  /// LeakyRelu's `alpha`.
+  public var alpha: Float?
+  /// Clip's bounds (inputs from opset 11, attributes before); nil where the node gives none.
+  public var minimum: Float?
+  public var maximum: Float?
+
+  public init(op: String, alpha: Float? = nil, minimum: Float? = nil, maximum: Float? = nil) {
+    self.op = op
+    self.alpha = alpha
+    self.minimum = minimum
+    self.maximum = maximum
+  }
 }
 
 /// A per-channel operation with a constant, applied to a conv layer's output.

@@ -171,12 +171,8 @@ struct Import: ParsableCommand {
         if padding == nil { throw fail(error) }
       }
       groups = conv.group
-      if let name = conv.activation {
-        switch Activation.named(name, negativeSlope: conv.negativeSlope) {
-        case .success(let read): activation = read
-        case .failure(let error): throw Failure(message: "\(reader.file): node '\(conv.name)': \(error.reason)")
-        }
-      }
+      // A Clip the bank cannot say is left out, as before: the maps are then those before the Clip.
+      activation = conv.bankActivation() ?? .none
     } else {
       guard let weight = weight ?? (reader.tensors.count == 1 ? reader.tensors[0].name : nil) else {
         throw Failure(message: "\(reader.file): give --weight NAME (or --node for ONNX); --list shows the \(reader.tensors.count) tensors")

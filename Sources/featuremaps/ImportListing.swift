@@ -1,4 +1,6 @@
+import ConvEngine
 import FilterBanks
+import Importing
 import WeightsFiles
 
 /// `featuremaps import WEIGHTS --list`: one line per tensor (name, dtype, shape), and for ONNX one line per
@@ -22,7 +24,7 @@ struct ImportListing {
         line += ", strides \(conv.strides ?? [1, 1]), pads \(conv.pads ?? [0, 0, 0, 0]), dilations \(conv.dilations ?? [1, 1])"
         line += ", group \(conv.group), auto_pad \(conv.autoPad)"
         if !conv.folded.isEmpty { line += "; folds " + conv.folded.map(\.description).joined(separator: ", ") }
-        if let activation = conv.activation { line += "; then \(activation)" }
+        if let activation = conv.bankActivation(), activation != .none { line += "; then \(activation.name)" }
         lines.append(line)
       }
     }

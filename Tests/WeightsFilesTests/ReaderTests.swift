@@ -83,9 +83,9 @@ final class ReaderTests: XCTestCase {
     XCTAssertEqual(try reader.require("six").values, [6])  // a Constant node's value
     XCTAssertEqual(reader.convs.map(\.name), ["first", "second"])
     XCTAssertEqual(reader.convs[0].folded, [.batchNorm(scale: "bn.scale", bias: "bn.B", mean: "bn.mean", variance: "bn.var", epsilon: 1e-5)])
-    XCTAssertEqual(reader.convs[0].activation, "relu")
+    XCTAssertEqual(reader.convs[0].activation, ONNXActivation(op: "Relu"))
     XCTAssertEqual(reader.convs[1].folded, [.add("add.bias"), .subtract("sub.mean"), .multiply("mul.scale"), .add("add.beta")])
-    XCTAssertEqual(reader.convs[1].activation, "relu6")
+    XCTAssertEqual(reader.convs[1].activation, ONNXActivation(op: "Clip", minimum: 0, maximum: 6))
     XCTAssertEqual([reader.convs[1].strides, reader.convs[1].pads, reader.convs[1].dilations], [[2, 1], [0, 1, 2, 1], [1, 2]])
   }
 

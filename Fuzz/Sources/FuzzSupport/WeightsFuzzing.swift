@@ -25,7 +25,7 @@ public enum WeightsFuzzing {
         result.weights = weights
       }
       _ = try? conv.geometry()
-      if let name = conv.activation { _ = Activation.named(name, negativeSlope: conv.negativeSlope) }
+      _ = conv.bankActivation()
     }
   }
 }
