@@ -1,6 +1,7 @@
 import ArgumentParser
 import Basics
 import Figures
+import Foundation
 
 /// `featuremaps`: the root command. Running pictures is the default subcommand.
 @main
@@ -23,37 +24,43 @@ struct FeatureMapsCommand: ParsableCommand {
     subcommands: [Run.self, Banks.self, Import.self, Learn.self, Explain.self, Summary.self, MontageCommand.self, Kernels.self, ReportCommand.self],
     defaultSubcommand: Run.self)
 
-  /// ArgumentParser exits with 64 for usage errors; featuremaps documents 2, as most Unix tools do.
+  /// ArgumentParser exits with 64 for usage errors; featuremaps documents 2, as most Unix tools do. The
+  /// run's errors are gone (released) before the process exits, and so are the drawing caches: a process
+  /// that ends, even refusing its arguments, leaves LeakSanitizer nothing to report.
   static func main() {
     ProcessMemory.reuseLargeBuffers()
-    let arguments = Array(CommandLine.arguments.dropFirst())
+    let status = run(Array(CommandLine.arguments.dropFirst()))
+    DrawingCaches.release()
+    if status != 0 { Foundation.exit(status) }
+  }
+
+  /// Parses and runs the command; prints what it has to say and returns the exit status.
+  static func run(_ arguments: [String]) -> Int32 {
     if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
       print(helpMessage(for: Self.self))
-      return
+      return 0
     }
     if let refusal = SubcommandSuggestion.refusal(for: arguments, names: configuration.subcommands.map { $0._commandName }) {
       FileHandleOutput.standardError("featuremaps: \(refusal)")
-      Self.exit(withError: ExitCode(ExitStatus.usage.rawValue))
+      return ExitStatus.usage.rawValue
     }
     do {
-      var command = try parseAsRoot()
+      var command = try parseAsRoot(arguments)
       try command.run()
-      DrawingCaches.release()
+      return 0
     } catch let refusal as any EndsCommand {
       // Every subcommand's refusals end here: one line, and the status the README's table gives.
       FileHandleOutput.standardError("featuremaps: \(refusal.failure.line)")
-      DrawingCaches.release()
-      Self.exit(withError: ExitCode(refusal.failure.status.rawValue))
+      return refusal.failure.status.rawValue
     } catch {
-      DrawingCaches.release()
       let code = exitCode(for: error)
-      if code == .success {
-        exit(withError: error)  // --help, --version
-      }
       let message = fullMessage(for: error)
+      if code == .success {
+        if !message.isEmpty { print(message) }  // --help, --version, completion scripts
+        return 0
+      }
       if !message.isEmpty { FileHandleOutput.standardError(message) }
-      let status: Int32 = code == .validationFailure ? 2 : code.rawValue
-      Self.exit(withError: ExitCode(status))
+      return code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue
     }
   }
 }
