@@ -2,6 +2,8 @@
 # Builds and runs one libFuzzer target of Fuzz/ (AddressSanitizer on, Swift and C instrumented for coverage).
 #   scripts/fuzz.sh --list              the targets
 #   scripts/fuzz.sh TARGET [SECONDS]    fuzz TARGET for SECONDS (default 60); exit 0 when nothing was found
+#   scripts/fuzz.sh TARGET --smoke      run TARGET once over its committed seeds only (no mutation: the same
+#                                       inputs every time; what .ci/run does for the structure-aware targets)
 # The corpus grows in Fuzz/.corpus/TARGET, seeded from the test files and ../shared/corpora; a crash, leak
 # or sanitizer report is written to Fuzz/.crashes/TARGET/ and the exit status is 1: make it a regression file
 # under Tests/ that the test suite reads (README, "Fuzzing").
@@ -16,7 +18,10 @@ if [ "${1:-}" = "--list" ] || [ $# -eq 0 ]; then
 fi
 target=$1
 seconds=${2:-60}
-printf '%s\n' "${targets[@]}" | grep -qx "$target" || { echo "no fuzz target '$target'; scripts/fuzz.sh --list names them" >&2; exit 2; }
+smoke=false
+[ "$seconds" = --smoke ] && smoke=true
+# (grep -x without -q reads the whole list: with -q it may stop early and make printf fail under pipefail)
+printf '%s\n' "${targets[@]}" | grep -x "$target" > /dev/null || { echo "no fuzz target '$target'; scripts/fuzz.sh --list names them" >&2; exit 2; }
 
 cd "$root/Fuzz"
 # SwiftPM caches the build plan, which misses files added to the main package: refresh it.
@@ -26,9 +31,10 @@ swift build -c release --product "fuzz-$target" --sanitize=fuzzer --sanitize=add
 binary=$(swift build -c release --sanitize=fuzzer --sanitize=address --show-bin-path)/fuzz-$target
 
 corpus="$root/Fuzz/.corpus/$target"
+$smoke && corpus=$(mktemp -d)
 crashes="$root/Fuzz/.crashes/$target"
 mkdir -p "$corpus" "$crashes"
-rm -f "$crashes"/*  # findings of an earlier run were reported then
+$smoke || rm -f "$crashes"/*  # findings of an earlier run were reported then
 seed() { for file in "$@"; do [ -f "$file" ] && cp -n "$file" "$corpus/" 2>/dev/null || true; done; }
 files="$root/Tests/WeightsFilesTests/Files"
 shared="$root/../shared/corpora"
@@ -59,6 +65,13 @@ export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export LSAN_OPTIONS=suppressions=$root/Fuzz/lsan.supp:print_suppressions=0
 status=0
+if $smoke; then
+  "$binary" -runs=0 -rss_limit_mb=3072 "$corpus" > "$root/Fuzz/.crashes/$target-smoke.log" 2>&1 || status=$?
+  rm -rf "$corpus"
+  [ $status -eq 0 ] || { echo "fuzz-$target: a committed seed fails; log: Fuzz/.crashes/$target-smoke.log"; exit 1; }
+  echo "fuzz-$target: every committed seed runs"
+  exit 0
+fi
 "$binary" "$corpus" "${dictionary[@]}" ${limits[@]+"${limits[@]}"} -max_total_time="$seconds" -timeout=10 -rss_limit_mb=3072 -max_len=65536 \
   -artifact_prefix="$crashes/" -print_final_stats=1 2> "$root/Fuzz/.crashes/$target.log" || status=$?
 grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|Done [0-9]+ runs)" "$root/Fuzz/.crashes/$target.log" || true
