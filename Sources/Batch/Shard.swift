@@ -12,10 +12,13 @@ public struct Shard: Sendable, Equatable {
     count = n
   }
 
-  public func contains(_ picture: PlannedPicture) -> Bool {
-    // FNV-1a over the output name: stable across machines, runs and Swift versions (unlike hashValue).
+  public func contains(_ picture: PlannedPicture) -> Bool { contains(name: picture.outputName) }
+
+  /// Whether this shard takes what `name` names (a picture's output name, or an input that failed).
+  public func contains(name: String) -> Bool {
+    // FNV-1a over the name: stable across machines, runs and Swift versions (unlike hashValue).
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in picture.outputName.utf8 {
+    for byte in name.utf8 {
       hash ^= UInt64(byte)
       hash = hash &* 0x100_0000_01b3
     }

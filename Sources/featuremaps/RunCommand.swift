@@ -108,7 +108,11 @@ struct Run: ParsableCommand {
     try Folders.create(out)
     // The output folder is never read back as pictures, even inside a folder given as input.
     var plan = InputPlanner(includeHidden: hidden, excluding: out).plan(inputs)
-    if let shard { plan.pictures = plan.pictures.filter(shard.contains) }
+    if let shard {
+      // Each picture and each failing input is one shard's: N machines report every failure once.
+      plan.pictures = plan.pictures.filter(shard.contains)
+      plan.failures = plan.failures.filter { shard.contains(name: $0.path) }
+    }
     if plan.leftOut != nil && !quiet {
       FileHandleOutput.standardError("featuremaps: note: \(out) is the output folder; it is left out of the folders walked")
     }

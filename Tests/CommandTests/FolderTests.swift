@@ -116,16 +116,20 @@ final class FolderTests: TemporaryFolderTestCase {
     XCTAssertEqual(files("maps").filter { $0.hasSuffix(".png") }.count, 150)
   }
 
+  /// Every picture and every failing input (a .jpg that is no JPEG) is one shard's.
   func testShardsCoverEveryPictureExactlyOnce() throws {
     for i in 0..<12 { try copy(samples[i % 3], to: "set/sub\(i % 2)/p\(i).\(i % 3 == 0 ? "jpg" : "png")") }
+    try write("not a picture", to: "set/fake.jpg")
     var seen: [String] = []
+    var statuses: [Int32] = []
     for shard in 1...3 {
       let result = try runFeaturemaps([path("set"), "--bank", "color-opponent", "--out", path("maps"), "--shard", "\(shard)/3",
                                        "--log", "json", "--format", "npy"])
-      XCTAssertEqual(result.status, 0, result.stderr)
+      statuses.append(result.status)
       seen += try logLines(result.stdout).map { $0["path"] as! String }
     }
-    XCTAssertEqual(seen.sorted(), (0..<12).map { path("set/sub\($0 % 2)/p\($0).\($0 % 3 == 0 ? "jpg" : "png")") }.sorted())
+    XCTAssertEqual(statuses.sorted(), [0, 0, 1])
+    XCTAssertEqual(seen.sorted(), ((0..<12).map { path("set/sub\($0 % 2)/p\($0).\($0 % 3 == 0 ? "jpg" : "png")") } + [path("set/fake.jpg")]).sorted())
     XCTAssertEqual(files("maps").filter { $0.hasSuffix("manifest.json") }.count, 12)
   }
 
