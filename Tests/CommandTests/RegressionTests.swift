@@ -37,6 +37,16 @@ final class ONNXFoldRegressionTests: TemporaryFolderTestCase {
       "featuremaps: \(model): 's' has shape [2], but the Conv node 'conv' it folds into has 4 filters: a per-channel constant holds 1 or 4 values\n")
     XCTAssertFalse(FileManager.default.fileExists(atPath: out))
   }
+
+  /// A Conv's kernel_shape is checked against its weight before the weight is used.
+  func testAKernelShapeThatDisagreesWithTheWeightIsRefusedInOneLine() throws {
+    let model = RegressionTests.folder.appendingPathComponent("kernel-shape.onnx").path
+    let out = path("k.json")
+    let result = try runFeaturemaps(["import", model, "--node", "1", "--channels", "Y", "--out", out])
+    XCTAssertEqual(result.status, 2, result.stderr)
+    XCTAssertEqual(result.stderr, "featuremaps: \(model): node 'conv' states kernel_shape [5, 5], but its weight 'w' holds 3x3 kernels\n")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+  }
 }
 
 final class InfiniteMapTests: TemporaryFolderTestCase {

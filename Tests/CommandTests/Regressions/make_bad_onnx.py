@@ -1,4 +1,4 @@
-"""Writes bn-short.onnx: a Conv with 4 filters (1 input channel, 3x3) followed by a BatchNormalization
+"""Writes bn-short.onnx and kernel-shape.onnx (below). bn-short.onnx: a Conv with 4 filters (1 input channel, 3x3) followed by a BatchNormalization
 whose scale, bias, mean and variance hold 2 values each. Importing its Conv must be refused in one line
 (it once crashed with "Index out of range"). Run from this folder with onnx installed."""
 import numpy as np
@@ -15,3 +15,12 @@ graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", Tensor
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="")
 model.ir_version = 8
 onnx.save(model, "bn-short.onnx")
+
+# kernel-shape.onnx: a Conv whose kernel_shape attribute (5x5) disagrees with its 3x3 weight: refused in one line.
+weight = numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "w")
+nodes = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", kernel_shape=[5, 5])]
+graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 6, 6])], [weight])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="")
+model.ir_version = 8
+onnx.save(model, "kernel-shape.onnx")
