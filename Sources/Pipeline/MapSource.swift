@@ -93,6 +93,7 @@ public struct MapSource {
     var source = MapSource.tensor(tensor)
     source.engineSeconds = engineSeconds
     source.engineOperations = engineOperations
+    source.stop = stop  // maps computed after a stop are incomplete: the writer must still see it
     return source
   }
 

@@ -62,7 +62,6 @@ public struct LayerRun {
     } catch {
       throw TeachingError(error.description)
     }
-    _ = try Self.convIndex(bank, layer: layer)  // refused before any work
     try self.init(run, layer: layer, scaling: scaling, threads: threads)
   }
 
