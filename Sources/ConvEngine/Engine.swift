@@ -75,35 +75,39 @@ public struct Engine: Sendable {
   /// input (C, H, W) -> output (C, OH, OW)
   public func apply(_ pool: PoolLayer, to input: Tensor, layerIndex: Int = 0) throws(ShapeError) -> Tensor {
     let g = try LayerGeometry.of(pool, height: input.height, width: input.width, layerIndex: layerIndex)
-    if stop?.isRaised == true { return Tensor(channels: input.channels, height: g.outputHeight, width: g.outputWidth) }
+    var output = Tensor(channels: input.channels, height: g.outputHeight, width: g.outputWidth)
+    if stop?.isRaised == true { return output }
+    output.values.withUnsafeMutableBufferPointer { apply(pool, geometry: g, to: input, into: $0.baseAddress!, mapStride: g.outputHeight * g.outputWidth) }
+    return output
+  }
+
+  /// Pools `input` into `out`, whose maps are `mapStride` floats apart (`geometry` is the pool's on `input`).
+  public func apply(_ pool: PoolLayer, geometry g: LayerGeometry, to input: Tensor, into out: UnsafeMutablePointer<Float>, mapStride: Int) {
     let fill: Float = pool.kind == .max ? -.infinity : 0
     let padded = Padder.pad(input, by: g.padding, constant: fill, threads: threads)
-    var output = Tensor(channels: input.channels, height: g.outputHeight, width: g.outputWidth)
     let (outH, outW, inH, inW) = (g.outputHeight, g.outputWidth, padded.height, padded.width)
     let scale = 1 / Float(pool.size.y * pool.size.x)
+    let target = UnsafeMutableSendablePointer(out)
     padded.values.withUnsafeBufferPointer { source in
-      output.values.withUnsafeMutableBufferPointer { target in
-        let source = source.baseAddress!
-        let target = target.baseAddress!
-        Parallel.forEach(input.channels, threads: threads) { c in
-          for oy in 0..<outH {
-            for ox in 0..<outW {
-              var best = -Float.infinity
-              var sum: Float = 0
-              for ky in 0..<pool.size.y {
-                let row = source + (c * inH + oy * pool.stride.y + ky) * inW + ox * pool.stride.x
-                for kx in 0..<pool.size.x {
-                  best = max(best, row[kx])
-                  sum += row[kx]
-                }
+      let source = source.baseAddress!
+      Parallel.forEach(input.channels, threads: threads) { c in
+        let map = target.pointer + c * mapStride
+        for oy in 0..<outH {
+          for ox in 0..<outW {
+            var best = -Float.infinity
+            var sum: Float = 0
+            for ky in 0..<pool.size.y {
+              let row = source + (c * inH + oy * pool.stride.y + ky) * inW + ox * pool.stride.x
+              for kx in 0..<pool.size.x {
+                best = max(best, row[kx])
+                sum += row[kx]
               }
-              target[(c * outH + oy) * outW + ox] = pool.kind == .max ? best : sum * scale
             }
+            map[oy * outW + ox] = pool.kind == .max ? best : sum * scale
           }
         }
       }
     }
-    return output
   }
 }
 

@@ -44,16 +44,19 @@ public struct PreparedConv: @unchecked Sendable {
   }
 
   /// The layer as given (its output is what `compute` gives).
-  public let conv: ConvLayer
+  public private(set) var conv: ConvLayer
   /// The layer the kernels compute: `conv`, or its stride-1 form on the input's phases (see `Polyphase`).
   let computed: ConvLayer
   let polyphase: Bool
-  public let geometry: LayerGeometry
+  public private(set) var geometry: LayerGeometry
   let method: Method
   /// The padded input (the portable loop), or the input itself (the other kernels: `plan` pads the rows a
   /// worker needs).
-  let source: Tensor
-  let plan: PaddingPlan
+  private(set) var source: Tensor
+  private(set) var plan: PaddingPlan
+  /// Where `plan` puts the padded values, and the output pixels the kernels compute together.
+  let layout: PaddingPlan.Layout
+  let pixelBlock: Int
   /// Weights as stored (flipped if asked), (F, C / groups, KH, KW): the portable path's.
   let weights: [Float]
   /// For the SIMD kernels, per block: (C / groups, KH, KW, width), zero-filled to the block's width and,
@@ -63,7 +66,7 @@ public struct PreparedConv: @unchecked Sendable {
   /// Filters computed together at most: ranges of maps aligned to it waste no work.
   public let filterBlock: Int
   /// Output row width rounded up to the kernels' pixel block.
-  let roundedWidth: Int
+  private(set) var roundedWidth: Int
   /// Input channels given to a row kernel at a time: fewer rows read at once stay in the cache.
   static let rowKernelChannels = 8
   /// Input channels from which the channels-last kernels win: a whole chunk. Measured with 3x3 kernels and 64
@@ -107,7 +110,7 @@ public struct PreparedConv: @unchecked Sendable {
     case .none: method = Self.method(for: layer, path: path, algorithm: algorithm, phased: polyphase)
     default: method = Self.method(for: layer, path: path, algorithm: .direct, phased: polyphase)
     }
-    let pixelBlock: Int
+    var pixelBlock: Int
     var layout = PaddingPlan.Layout.planes
     switch method {
     case .portable:
@@ -131,7 +134,57 @@ public struct PreparedConv: @unchecked Sendable {
       pixelBlock = 48
       layout = .channelChunks(groups: 1, chunk: Self.channelsLastFrom)
     }
-    roundedWidth = (g.outputWidth + pixelBlock - 1) / pixelBlock * pixelBlock
+    self.layout = layout
+    self.pixelBlock = pixelBlock
+    (roundedWidth, plan, source) = Self.bind(input, padding: padding, geometry: g, layer: layer, method: method, layout: layout,
+                                             pixelBlock: pixelBlock, threads: threads)
+    switch method {
+    case .winograd: (blocks, packed) = Self.packWinograd(weights, conv: layer, filterBlock: filterBlock)
+    case .fft: (blocks, packed) = Self.packFFT(weights, conv: layer)
+    default: (blocks, packed) = Self.pack(weights, conv: layer, method: method, filterBlock: filterBlock)
+    }
+  }
+
+  /// The same layer and packed weights on another input as wide as this one, with other top and bottom
+  /// padding: a band of an inner layer's rows (see `Pipeline.LayerBands`), without packing the weights
+  /// again. A layer computed on its input's phases is prepared whole again (its phases are of the input).
+  public func bound(to input: Tensor, padding: Padding, layerIndex: Int, threads: Int) throws(ShapeError) -> PreparedConv {
+    var conv = self.conv
+    conv.padding = .fixed(padding)
+    guard !polyphase, input.width == geometry.inputWidth, input.channels == conv.inputChannels else {
+      return try PreparedConv(conv, input: input, layerIndex: layerIndex, path: pathOfMethod, algorithm: .auto, threads: threads)
+    }
+    var bound = self
+    bound.conv = conv
+    bound.geometry = try LayerGeometry.of(conv, height: input.height, width: input.width, layerIndex: layerIndex)
+    (bound.roundedWidth, bound.plan, bound.source) = Self.bind(
+      input, padding: bound.geometry.padding, geometry: bound.geometry, layer: conv, method: method, layout: layout,
+      pixelBlock: pixelBlock, threads: threads)
+    return bound
+  }
+
+  /// The layer and its packed weights without its input (which it would otherwise keep alive), for
+  /// `bound(to:padding:layerIndex:threads:)` later.
+  public var withoutInput: PreparedConv {
+    var kept = self
+    kept.source = Tensor(channels: source.channels, height: 0, width: 0, values: [])
+    return kept
+  }
+
+  /// The path whose kernels `method` runs.
+  private var pathOfMethod: Engine.Path {
+    switch method {
+    case .portable: return .portable
+    case .rows(let kernel), .channelsLast(let kernel): return kernel == FM_KERNEL_AVX512 ? .avx512 : .avx2
+    case .winograd, .fft: return .avx512
+    }
+  }
+
+  /// What binds a layer to its input: the rounded output width, the padding plan and the source the
+  /// kernels read.
+  private static func bind(_ input: Tensor, padding: Padding, geometry g: LayerGeometry, layer: ConvLayer, method: Method,
+                           layout: PaddingPlan.Layout, pixelBlock: Int, threads: Int) -> (Int, PaddingPlan, Tensor) {
+    let roundedWidth = (g.outputWidth + pixelBlock - 1) / pixelBlock * pixelBlock
     // Columns and rows the kernels read past the last output, zero: whole pixel blocks, and whole tiles
     // (Winograd's are two rows high, the FFT's `fftValid` rows, and square, as wide as the kernel's longer
     // side needs).
@@ -139,18 +192,13 @@ public struct PreparedConv: @unchecked Sendable {
     let longer = method == .fft ? max(layer.kernel.x, layer.kernel.y) : 0
     let extraRight = (roundedWidth - g.outputWidth) * layer.stride.x + max(0, longer - layer.kernel.x)
     let extraBottom = (g.outputHeight + tileHeight - 1) / tileHeight * tileHeight - g.outputHeight + max(0, longer - layer.kernel.y)
-    plan = PaddingPlan(input, padding: padding, mode: layer.paddingMode, extraRight: extraRight,
-                       extraBottom: extraBottom, layout: layout)
+    let plan = PaddingPlan(input, padding: padding, mode: layer.paddingMode, extraRight: extraRight,
+                           extraBottom: extraBottom, layout: layout)
     switch method {
-    case .portable: source = plan.isIdentity ? input : plan.tensor(from: input, threads: threads)
+    case .portable: return (roundedWidth, plan, plan.isIdentity ? input : plan.tensor(from: input, threads: threads))
     // `plan` pads the rows a worker needs: a band at a time for the row kernels and the FFT's tile rows,
     // into a ring for the others.
-    case .rows, .fft, .channelsLast, .winograd: source = input
-    }
-    switch method {
-    case .winograd: (blocks, packed) = Self.packWinograd(weights, conv: layer, filterBlock: filterBlock)
-    case .fft: (blocks, packed) = Self.packFFT(weights, conv: layer)
-    default: (blocks, packed) = Self.pack(weights, conv: layer, method: method, filterBlock: filterBlock)
+    case .rows, .fft, .channelsLast, .winograd: return (roundedWidth, plan, input)
     }
   }
 
@@ -183,8 +231,12 @@ public struct PreparedConv: @unchecked Sendable {
   }
 
   /// Computes output (filters.count, rows.count, OW) into `out`, bias and activation included.
-  public func compute(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>, threads: Int) {
-    compute(filters: filters, rows: rows, Output(filters: filters, rows: rows, pointer: UnsafeMutableSendablePointer(out)), threads: threads)
+  /// `mapStride`: floats from one map's first row to the next map's (rows.count x OW when nil): a caller
+  /// holding more rows of each map (a window of a layer's rows) writes new rows in place.
+  public func compute(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>, mapStride: Int? = nil,
+                      threads: Int) {
+    compute(filters: filters, rows: rows, Output(filters: filters, rows: rows, pointer: UnsafeMutableSendablePointer(out),
+                                                 mapStride: mapStride ?? rows.count * geometry.outputWidth), threads: threads)
   }
 
   /// Computes rows `rows` of maps `filters` into `output`, whose rows may be more (a slice of them).
@@ -226,13 +278,14 @@ public struct PreparedConv: @unchecked Sendable {
   /// `compute` in slices of rows (multiples of 32 rows, about a 32nd of them), checking `stop` before each:
   /// false when it was raised before the last slice (the rows after it are not computed). So that a long
   /// layer can be given up within a fraction of a second.
-  public func compute(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>, threads: Int,
-                      stop: StopFlag?) -> Bool {
+  public func compute(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>, mapStride: Int? = nil,
+                      threads: Int, stop: StopFlag?) -> Bool {
     guard let stop else {
-      compute(filters: filters, rows: rows, into: out, threads: threads)
+      compute(filters: filters, rows: rows, into: out, mapStride: mapStride, threads: threads)
       return true
     }
-    let output = Output(filters: filters, rows: rows, pointer: UnsafeMutableSendablePointer(out))
+    let output = Output(filters: filters, rows: rows, pointer: UnsafeMutableSendablePointer(out),
+                        mapStride: mapStride ?? rows.count * geometry.outputWidth)
     let slice = max(32, (rows.count / 32 + 31) / 32 * 32)
     for start in stride(from: rows.lowerBound, to: rows.upperBound, by: slice) {
       if stop.isRaised { return false }
@@ -241,14 +294,15 @@ public struct PreparedConv: @unchecked Sendable {
     return true
   }
 
-  /// Where `compute` writes: maps `filters` x rows `rows`, each row OW wide.
+  /// Where `compute` writes: maps `filters` x rows `rows`, each row OW wide, maps `mapStride` floats apart.
   struct Output {
     let filters: Range<Int>
     let rows: Range<Int>
     let pointer: UnsafeMutableSendablePointer<Float>
+    let mapStride: Int
 
     func row(filter f: Int, y: Int, width: Int) -> UnsafeMutablePointer<Float> {
-      pointer.pointer + ((f - filters.lowerBound) * rows.count + (y - rows.lowerBound)) * width
+      pointer.pointer + (f - filters.lowerBound) * mapStride + (y - rows.lowerBound) * width
     }
   }
 
