@@ -37,15 +37,36 @@ public struct AtomicFile: Sendable {
   /// Writes `bytes` atomically to `path`; a failure says why in the system's words ("no space left on
   /// device").
   public static func write(_ bytes: [UInt8], to path: String) throws(OutputError) {
-    let file = AtomicFile(finalPath: path)
-    let descriptor = open(file.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard descriptor >= 0 else {
-      let reason = OutputError.systemReason()
-      file.discard()
-      throw OutputError(path: path, reason: "cannot create the file: \(reason)")
+    let stream = try Stream(finalPath: path)
+    bytes.withUnsafeBytes { stream.write($0) }
+    try stream.finish()
+  }
+
+  /// A file written piece by piece under its temporary name: `finish` gives it its final name; a stream
+  /// dropped before that removes the file. A failed write is told by `finish`.
+  public final class Stream {
+    public let file: AtomicFile
+    private var descriptor: Int32
+    private var failure: Int32 = 0
+
+    public init(finalPath: String) throws(OutputError) {
+      file = AtomicFile(finalPath: finalPath)
+      descriptor = open(file.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+      guard descriptor >= 0 else {
+        let reason = OutputError.systemReason()
+        file.discard()
+        throw OutputError(path: finalPath, reason: "cannot create the file: \(reason)")
+      }
     }
-    var failure: Int32 = 0
-    bytes.withUnsafeBytes { buffer in
+
+    deinit {
+      guard descriptor >= 0 else { return }
+      close(descriptor)
+      file.discard()
+    }
+
+    public func write(_ buffer: UnsafeRawBufferPointer) {
+      guard failure == 0, descriptor >= 0 else { return }
       var offset = 0
       while offset < buffer.count {
         let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
@@ -57,11 +78,16 @@ public struct AtomicFile: Sendable {
         offset += written
       }
     }
-    if close(descriptor) != 0 && failure == 0 { failure = errno }
-    guard failure == 0 else {
-      file.discard()
-      throw OutputError(path: path, reason: "cannot write: \(OutputError.systemReason(failure))")
+
+    public func finish() throws(OutputError) {
+      guard descriptor >= 0 else { return }
+      if close(descriptor) != 0 && failure == 0 { failure = errno }
+      descriptor = -1
+      guard failure == 0 else {
+        file.discard()
+        throw OutputError(path: file.finalPath, reason: "cannot write: \(OutputError.systemReason(failure))")
+      }
+      try file.commit()
     }
-    try file.commit()
   }
 }

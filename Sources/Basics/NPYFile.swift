@@ -9,6 +9,11 @@ public enum NPYFile {
     return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(dict.utf8)
   }
 
+  /// `values` as the file stores them, little-endian, into `out` (4 bytes each).
+  public static func data(_ values: UnsafeBufferPointer<Float>, into out: UnsafeMutableRawPointer) {
+    for (i, value) in values.enumerated() { out.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+  }
+
   /// The whole file for `values` (row-major, height * width of them).
   public static func bytes(_ values: UnsafeBufferPointer<Float>, height: Int, width: Int) -> [UInt8] {
     precondition(values.count == height * width)

@@ -194,116 +194,208 @@ static void fm_png_filter_row(uint8_t *out, const void *row, const void *above, 
   }
 }
 
+struct fm_png_writer {
+  fm_png_context context;
+  char message[FM_MESSAGE_SIZE];
+  uint32_t width, height, band_rows, next_row, band_filled;
+  int bit_depth, streamed, failed;
+  fm_png_filter filter;
+  size_t row_bytes, filtered_row;
+  struct libdeflate_compressor *compressor;
+  size_t capacity;
+  uint8_t *above;       // the last row given (what Up subtracts)
+  uint8_t *filtered;    // a band of filtered rows (streamed), or the whole image (libdeflate)
+  uint8_t *compressed;
+  uint16_t *tokens;
+  png_text *texts;
+  FILE *file;
+  png_structp png;
+  png_infop info;
+  fm_rle_deflate stream;
+};
+
+static void fm_png_writer_free(fm_png_writer *w) {
+  png_destroy_write_struct(&w->png, &w->info);
+  free(w->above);
+  free(w->filtered);
+  free(w->compressed);
+  free(w->tokens);
+  free(w->texts);
+  if (w->compressor != NULL) libdeflate_free_compressor(w->compressor);
+  if (w->file != NULL) fclose(w->file);
+  free(w);
+}
+
+fm_status fm_png_writer_open(const char *path, uint32_t width, uint32_t height, int bit_depth, int compression_level,
+                             fm_png_filter filter, const char *const *text_keys, const char *const *text_values,
+                             int text_count, fm_png_writer **out, char *message) {
+  message[0] = '\0';
+  *out = NULL;
+  fm_png_writer *w = calloc(1, sizeof(fm_png_writer));
+  if (w == NULL) {
+    snprintf(message, FM_MESSAGE_SIZE, "out of memory");
+    return FM_ERR_NO_MEMORY;
+  }
+  w->context.message = w->message;
+  w->width = width;
+  w->height = height;
+  w->bit_depth = bit_depth;
+  w->filter = filter;
+  w->row_bytes = (size_t)width * ((size_t)bit_depth / 8);
+  w->filtered_row = w->row_bytes + 1;
+  w->streamed = compression_level <= 1;
+  w->band_rows = height;
+  if (w->streamed) {
+    size_t rows = FM_STREAMED_BAND_BYTES / w->filtered_row;
+    w->band_rows = rows < 1 ? 1 : (rows < height ? (uint32_t)rows : height);
+  }
+  size_t band_size = w->filtered_row * w->band_rows;
+  w->compressor = w->streamed ? NULL : libdeflate_alloc_compressor(compression_level);
+  w->capacity = w->streamed ? 2 + FM_STREAMED_IDAT_BYTES + fm_rle_deflate_block_bound(band_size)
+                            : (w->compressor == NULL ? 0 : libdeflate_zlib_compress_bound(w->compressor, band_size));
+  w->above = malloc(w->row_bytes > 0 ? w->row_bytes : 1);
+  w->filtered = malloc(band_size > 0 ? band_size : 1);
+  w->compressed = w->capacity == 0 ? NULL : malloc(w->capacity);
+  w->tokens = w->streamed ? malloc((band_size + 64) * sizeof(uint16_t)) : NULL;
+  if (w->above == NULL || w->filtered == NULL || w->compressed == NULL || (w->streamed && w->tokens == NULL)) {
+    snprintf(message, FM_MESSAGE_SIZE, "out of memory for a %ux%u map", width, height);
+    fm_png_writer_free(w);
+    return FM_ERR_NO_MEMORY;
+  }
+  w->file = fopen(path, "wb");
+  if (w->file == NULL) {
+    snprintf(message, FM_MESSAGE_SIZE, "cannot create the file");
+    fm_png_writer_free(w);
+    return FM_ERR_IO;
+  }
+  w->context.file = w->file;
+  w->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w->context, fm_png_error, fm_png_warning);
+  w->info = w->png == NULL ? NULL : png_create_info_struct(w->png);
+  if (w->png == NULL || w->info == NULL) {
+    snprintf(message, FM_MESSAGE_SIZE, "out of memory");
+    fm_png_writer_free(w);
+    return FM_ERR_NO_MEMORY;
+  }
+  if (setjmp(w->context.escape)) {  // libpng's errors: a failed write, mostly
+    snprintf(message, FM_MESSAGE_SIZE, "%s", w->message);
+    fm_png_writer_free(w);
+    return FM_ERR_IO;
+  }
+  png_set_write_fn(w->png, &w->context, fm_png_write_file, fm_png_flush_file);
+  png_set_IHDR(w->png, w->info, width, height, bit_depth, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  if (text_count > 0) {
+    w->texts = calloc((size_t)text_count, sizeof(png_text));
+    if (w->texts == NULL) png_error(w->png, "out of memory");
+    for (int i = 0; i < text_count; i++) {
+      w->texts[i].compression = PNG_TEXT_COMPRESSION_NONE;
+      w->texts[i].key = (png_charp)text_keys[i];
+      w->texts[i].text = (png_charp)text_values[i];
+    }
+    png_set_text(w->png, w->info, w->texts, text_count);  // libpng copies the texts
+  }
+  png_write_info(w->png, w->info);
+  if (w->streamed) fm_rle_deflate_begin(&w->stream, w->compressed, w->capacity, w->tokens, band_size + 64, compression_level == 0);
+  *out = w;
+  return FM_OK;
+}
+
+// The filtered band so far, compressed and written as IDAT chunks when enough has gathered (or it is the last).
+static void fm_png_writer_flush_band(fm_png_writer *w) {
+  int last = w->next_row == w->height;
+  if (!fm_rle_deflate_block(&w->stream, w->filtered, w->filtered_row * w->band_filled, last)) png_error(w->png, "compression failed");
+  w->band_filled = 0;
+  size_t ready = (size_t)(w->stream.next - w->stream.start);
+  if (ready >= FM_STREAMED_IDAT_BYTES || (last && ready > 0)) {
+    png_write_chunk(w->png, (png_const_bytep) "IDAT", w->stream.start, ready);
+    fm_rle_deflate_rewind(&w->stream);
+  }
+}
+
+fm_status fm_png_writer_rows(fm_png_writer *w, const void *rows, uint32_t count) {
+  if (w->failed) return FM_ERR_IO;
+  if (setjmp(w->context.escape)) {
+    w->failed = 1;
+    return FM_ERR_IO;
+  }
+  if (count > w->height - w->next_row) png_error(w->png, "more rows than the image has");
+  const uint8_t *row = rows;
+  for (uint32_t r = 0; r < count; r++, row += w->row_bytes) {
+    // Streamed: a band's rows; libdeflate: the whole image's.
+    uint32_t slot = w->streamed ? w->band_filled : w->next_row;
+    fm_png_filter_row(w->filtered + w->filtered_row * slot, row, w->next_row > 0 ? w->above : NULL, w->width, w->bit_depth, w->filter);
+    memcpy(w->above, row, w->row_bytes);
+    w->next_row++;
+    w->band_filled++;
+    if (w->streamed && (w->band_filled == w->band_rows || w->next_row == w->height)) fm_png_writer_flush_band(w);
+  }
+  return FM_OK;
+}
+
+fm_status fm_png_writer_close(fm_png_writer *w, int finish, char *message) {
+  message[0] = '\0';
+  if (!finish) {
+    fm_png_writer_free(w);
+    return FM_OK;
+  }
+  fm_status status = FM_OK;
+  if (w->failed || w->next_row != w->height) {
+    snprintf(message, FM_MESSAGE_SIZE, "%s", w->failed ? w->message : "not every row was given");
+    fm_png_writer_free(w);
+    return FM_ERR_IO;
+  }
+  if (setjmp(w->context.escape)) {
+    snprintf(message, FM_MESSAGE_SIZE, "%s", w->message);
+    fm_png_writer_free(w);
+    return FM_ERR_IO;
+  }
+  if (!w->streamed) {
+    size_t size = w->filtered_row * w->height;
+    size_t compressed_size = libdeflate_zlib_compress(w->compressor, w->filtered, size, w->compressed, w->capacity);
+    if (compressed_size == 0) png_error(w->png, "compression failed");
+    for (size_t offset = 0; offset < compressed_size; offset += FM_IDAT_PIECE) {
+      size_t piece = compressed_size - offset < FM_IDAT_PIECE ? compressed_size - offset : FM_IDAT_PIECE;
+      png_write_chunk(w->png, (png_const_bytep) "IDAT", w->compressed + offset, piece);
+    }
+  }
+  png_write_chunk(w->png, (png_const_bytep) "IEND", NULL, 0);
+  // The last bytes reach the disk (or fail to) here.
+  FILE *file = w->file;
+  w->file = NULL;
+  int failed = fflush(file) != 0 || ferror(file);
+  int saved = errno;
+  if (fclose(file) != 0 && !failed) {
+    failed = 1;
+    saved = errno;
+  }
+  if (failed) {
+    snprintf(message, FM_MESSAGE_SIZE, "%s", strerror(saved));
+    status = FM_ERR_IO;
+  }
+  fm_png_writer_free(w);
+  return status;
+}
+
 fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, int bit_depth, int compression_level,
                             fm_png_filter filter, fm_png_rows rows_of, void *rows_context, const char *const *text_keys,
                             const char *const *text_values, int text_count, char *message) {
-  message[0] = '\0';
+  fm_png_writer *writer = NULL;
+  fm_status status = fm_png_writer_open(path, width, height, bit_depth, compression_level, filter, text_keys, text_values,
+                                        text_count, &writer, message);
+  if (status != FM_OK) return status;
   size_t row_bytes = (size_t)width * ((size_t)bit_depth / 8);
-  size_t filtered_row = row_bytes + 1;
-  int streamed = compression_level <= 1;
-  uint32_t band_rows = height;
-  if (streamed) {
-    size_t rows = FM_STREAMED_BAND_BYTES / filtered_row;
-    band_rows = rows < 1 ? 1 : (rows < height ? (uint32_t)rows : height);
-  }
-  size_t band_size = filtered_row * band_rows;
-  struct libdeflate_compressor *volatile compressor = streamed ? NULL : libdeflate_alloc_compressor(compression_level);
-  size_t capacity = streamed ? 2 + FM_STREAMED_IDAT_BYTES + fm_rle_deflate_block_bound(band_size)
-                             : (compressor == NULL ? 0 : libdeflate_zlib_compress_bound(compressor, band_size));
-  // The gray rows of a band, after the last row of the band before (what Up subtracts).
-  uint8_t *volatile grays = malloc(row_bytes * ((size_t)band_rows + 1));
-  uint8_t *volatile filtered = malloc(band_size);
-  uint8_t *volatile compressed = capacity == 0 ? NULL : malloc(capacity);
-  uint16_t *volatile tokens = streamed ? malloc((band_size + 64) * sizeof(uint16_t)) : NULL;
-  png_text *volatile texts = NULL;
-  FILE *volatile file = NULL;
-  png_structp png = NULL;
-  png_infop info = NULL;
-  fm_png_context context = {.message = message};
-  volatile fm_status status = FM_ERR_NO_MEMORY;
-  if (grays == NULL || filtered == NULL || compressed == NULL || (streamed && tokens == NULL)) {
+  uint32_t band_rows = writer->band_rows;
+  uint8_t *grays = malloc(row_bytes * band_rows > 0 ? row_bytes * band_rows : 1);
+  if (grays == NULL) {
+    fm_png_writer_close(writer, 0, message);
     snprintf(message, FM_MESSAGE_SIZE, "out of memory for a %ux%u map", width, height);
-    goto done;
+    return FM_ERR_NO_MEMORY;
   }
-  file = fopen(path, "wb");
-  if (file == NULL) {
-    status = FM_ERR_IO;
-    snprintf(message, FM_MESSAGE_SIZE, "cannot create the file");
-    goto done;
+  for (uint32_t y = 0; y < height && status == FM_OK; y += band_rows) {
+    uint32_t count = height - y < band_rows ? height - y : band_rows;
+    rows_of(rows_context, y, count, grays);
+    status = fm_png_writer_rows(writer, grays, count);
   }
-  context.file = file;
-  png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &context, fm_png_error, fm_png_warning);
-  info = png == NULL ? NULL : png_create_info_struct(png);
-  if (png == NULL || info == NULL) {
-    snprintf(message, FM_MESSAGE_SIZE, "out of memory");
-    goto done;
-  }
-  status = FM_ERR_IO;  // from here, libpng's errors: a failed write, mostly
-  if (setjmp(context.escape)) goto done;
-  png_set_write_fn(png, &context, fm_png_write_file, fm_png_flush_file);
-  png_set_IHDR(png, info, width, height, bit_depth, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
-               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  if (text_count > 0) {
-    texts = calloc((size_t)text_count, sizeof(png_text));
-    if (texts == NULL) png_error(png, "out of memory");
-    for (int i = 0; i < text_count; i++) {
-      texts[i].compression = PNG_TEXT_COMPRESSION_NONE;
-      texts[i].key = (png_charp)text_keys[i];
-      texts[i].text = (png_charp)text_values[i];
-    }
-    png_set_text(png, info, texts, text_count);  // libpng copies the texts
-  }
-  png_write_info(png, info);
-
-  fm_rle_deflate stream;
-  if (streamed) fm_rle_deflate_begin(&stream, compressed, capacity, tokens, band_size + 64, compression_level == 0);
-  for (uint32_t y = 0; y < height; y += band_rows) {
-    uint32_t rows = height - y < band_rows ? height - y : band_rows;
-    if (y > 0) memcpy(grays, grays + row_bytes * band_rows, row_bytes);  // the band before's last row
-    rows_of(rows_context, y, rows, grays + row_bytes);
-    for (uint32_t r = 0; r < rows; r++) {
-      const uint8_t *row = grays + row_bytes * (r + 1);
-      fm_png_filter_row(filtered + filtered_row * r, row, y + r > 0 ? row - row_bytes : NULL, width, bit_depth, filter);
-    }
-    if (!streamed) break;  // one band: the whole image
-    int last = y + rows == height;
-    if (!fm_rle_deflate_block(&stream, filtered, filtered_row * rows, last)) png_error(png, "compression failed");
-    size_t ready = (size_t)(stream.next - stream.start);
-    if (ready >= FM_STREAMED_IDAT_BYTES || (last && ready > 0)) {
-      png_write_chunk(png, (png_const_bytep) "IDAT", stream.start, ready);
-      fm_rle_deflate_rewind(&stream);
-    }
-  }
-  if (!streamed) {
-    size_t compressed_size = libdeflate_zlib_compress(compressor, filtered, band_size, compressed, capacity);
-    if (compressed_size == 0) png_error(png, "compression failed");
-    for (size_t offset = 0; offset < compressed_size; offset += FM_IDAT_PIECE) {
-      size_t piece = compressed_size - offset < FM_IDAT_PIECE ? compressed_size - offset : FM_IDAT_PIECE;
-      png_write_chunk(png, (png_const_bytep) "IDAT", compressed + offset, piece);
-    }
-  }
-  png_write_chunk(png, (png_const_bytep) "IEND", NULL, 0);
-  status = FM_OK;
-
-done:
-  png_destroy_write_struct(&png, &info);
   free(grays);
-  free(filtered);
-  free(compressed);
-  free(tokens);
-  free(texts);
-  if (compressor != NULL) libdeflate_free_compressor(compressor);
-  if (file == NULL) return status;
-  // The last bytes reach the disk (or fail to) here.
-  int flush_failed = status == FM_OK && (fflush(file) != 0 || ferror(file));
-  int saved = errno;
-  if (fclose(file) != 0 && status == FM_OK && !flush_failed) {
-    flush_failed = 1;
-    saved = errno;
-  }
-  if (flush_failed) {
-    snprintf(message, FM_MESSAGE_SIZE, "%s", strerror(saved));
-    return FM_ERR_IO;
-  }
-  return status;
+  return fm_png_writer_close(writer, 1, message);
 }

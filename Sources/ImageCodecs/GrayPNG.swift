@@ -81,4 +81,70 @@ public enum GrayPNG {
     }
     try file.commit()
   }
+
+  /// A grayscale PNG written as its rows come, in order, under a temporary name until `finish` (a writer
+  /// dropped before it removes the file): for maps computed a band of rows at a time.
+  public final class RowWriter {
+    public let path: String
+    public let width: Int
+    public let bitDepth: Int
+    private let file: AtomicFile
+    private var writer: OpaquePointer?
+
+    public init(width: Int, height: Int, bitDepth: Int, to path: String, compression: PNGCompression = .fast,
+                text: [(key: String, value: String)] = []) throws(OutputError) {
+      precondition(bitDepth == 8 || bitDepth == 16)
+      (self.path, self.width, self.bitDepth) = (path, width, bitDepth)
+      file = AtomicFile(finalPath: path)
+      var message = [CChar](repeating: 0, count: Int(FM_MESSAGE_SIZE))
+      let keys = text.map { strdup($0.key) }
+      let values = text.map { strdup($0.value) }
+      defer {
+        keys.forEach { free($0) }
+        values.forEach { free($0) }
+      }
+      var opened: OpaquePointer?
+      let status = file.temporaryPath.withCString { cPath in
+        fm_png_writer_open(cPath, UInt32(width), UInt32(height), Int32(bitDepth), Int32(compression.level),
+                           compression.filter == .up ? FM_PNG_FILTER_UP : FM_PNG_FILTER_NONE,
+                           keys.map { UnsafePointer($0) }, values.map { UnsafePointer($0) }, Int32(text.count), &opened, &message)
+      }
+      guard status == FM_OK else {
+        file.discard()
+        throw Self.failure(path, message)
+      }
+      writer = opened
+    }
+
+    deinit {
+      guard let writer else { return }
+      var message = [CChar](repeating: 0, count: Int(FM_MESSAGE_SIZE))
+      _ = fm_png_writer_close(writer, 0, &message)
+      file.discard()
+    }
+
+    /// The next `count` rows: `count` x `width` UInt8 samples, or native-endian UInt16 for 16 bits. A failure
+    /// is told by `finish`.
+    public func append(_ rows: UnsafeRawPointer, count: Int) {
+      guard let writer else { return }
+      _ = fm_png_writer_rows(writer, rows, UInt32(count))
+    }
+
+    /// Completes the file and gives it its final name.
+    public func finish() throws(OutputError) {
+      guard let writer else { return }
+      self.writer = nil
+      var message = [CChar](repeating: 0, count: Int(FM_MESSAGE_SIZE))
+      guard fm_png_writer_close(writer, 1, &message) == FM_OK else {
+        file.discard()
+        throw Self.failure(path, message)
+      }
+      try file.commit()
+    }
+
+    static func failure(_ path: String, _ message: [CChar]) -> OutputError {
+      let words = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      return OutputError(path: path, reason: "cannot write: \(OutputError.lowercasingFirst(words))")
+    }
+  }
 }

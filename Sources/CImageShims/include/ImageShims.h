@@ -73,4 +73,20 @@ fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, i
                             fm_png_filter filter, fm_png_rows rows, void *rows_context, const char *const *text_keys,
                             const char *const *text_values, int text_count, char *message);
 
+/// A grayscale PNG written as its rows come: `fm_png_writer_open`, then `fm_png_writer_rows` with every row
+/// in order (uint8, or native-endian uint16 for 16 bits), then `fm_png_writer_close` (which frees it; with
+/// `finish` 0 it only gives up). Levels 0 and 1 hold a band of rows; libdeflate's levels hold the whole
+/// filtered image until the close. On failure the file may exist, partial: the caller writes to a
+/// temporary name.
+typedef struct fm_png_writer fm_png_writer;
+
+fm_status fm_png_writer_open(const char *path, uint32_t width, uint32_t height, int bit_depth, int compression_level,
+                             fm_png_filter filter, const char *const *text_keys, const char *const *text_values,
+                             int text_count, fm_png_writer **writer, char *message);
+
+/// `count` rows; after a failure, every call fails and the close says why.
+fm_status fm_png_writer_rows(fm_png_writer *writer, const void *rows, uint32_t count);
+
+fm_status fm_png_writer_close(fm_png_writer *writer, int finish, char *message);
+
 #endif
