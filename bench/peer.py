@@ -5,7 +5,8 @@ threads. Also times ONNX Runtime's Conv alone (--engine) and dumps its output (-
 
   peer.py run BANK.npz OUT PICTURE...      end to end, like featuremaps
   peer.py engine BANK.npz PICTURE [--layer2] [--repeat N]   median seconds of the Conv alone
-  peer.py dump BANK.npz PICTURE OUT.npy    the final layer's output, float32 (F, H, W)"""
+  peer.py dump BANK.npz PICTURE OUT.npy    the final layer's output, float32 (F, H, W)
+  peer.py chain BANK.npz PICTURE [--repeat N]  median seconds of every layer in one ONNX graph (Conv, Relu, MaxPool)"""
 import os, sys, time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -30,6 +31,48 @@ def conv_model(weights, bias, pads, stride=1):
     options.intra_op_num_threads = 2
     options.inter_op_num_threads = 1
     return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+
+def chain_model(bank_path):
+    """Every layer of a bank as one ONNX graph (Conv, then Relu where a{i} says, MaxPool 2x2 where m{i}
+    says), so that ONNX Runtime runs the layers as it would a network, intermediate tensors its own way."""
+    bank = np.load(bank_path)
+    nodes, inits, x, i = [], [], "x", 1
+    while f"w{i}" in bank:
+        w = bank[f"w{i}"]
+        inits += [helper.make_tensor(f"w{i}", TensorProto.FLOAT, w.shape, w.astype(np.float32).ravel()),
+                  helper.make_tensor(f"b{i}", TensorProto.FLOAT, bank[f"b{i}"].shape, bank[f"b{i}"].astype(np.float32).ravel())]
+        p = int(bank[f"p{i}"])
+        nodes.append(helper.make_node("Conv", [x, f"w{i}", f"b{i}"], [f"c{i}"], pads=[p] * 4))
+        x = f"c{i}"
+        if f"a{i}" in bank and int(bank[f"a{i}"]):
+            nodes.append(helper.make_node("Relu", [x], [f"r{i}"]))
+            x = f"r{i}"
+        if f"m{i}" in bank and int(bank[f"m{i}"]):
+            nodes.append(helper.make_node("MaxPool", [x], [f"m{i}"], kernel_shape=[2, 2], strides=[2, 2]))
+            x = f"m{i}"
+        i += 1
+    nodes.append(helper.make_node("Identity", [x], ["y"]))
+    graph = helper.make_graph(nodes, "chain", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, None, None])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+
+def chain(bank_path, picture, repeat):
+    """Median seconds of the whole bank in one session, on the picture's tensor in memory (after a run to warm up)."""
+    session = chain_model(bank_path)
+    x = load(picture)
+    session.run(None, {"x": x})
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        session.run(None, {"x": x})
+        times.append(time.perf_counter() - start)
+    print(sorted(times)[len(times) // 2])
 
 
 def sessions(bank_path):
@@ -93,5 +136,8 @@ if __name__ == "__main__":
     elif command == "engine":
         repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 5
         engine(sys.argv[2], sys.argv[3], "--layer2" in sys.argv, repeat)
+    elif command == "chain":
+        repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 1
+        chain(sys.argv[2], sys.argv[3], repeat)
     elif command == "dump":
         np.save(sys.argv[4], forward(sessions(sys.argv[2]), load(sys.argv[3]))[0])

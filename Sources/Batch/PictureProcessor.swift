@@ -88,7 +88,10 @@ public struct PictureProcessor: Sendable {
       timings.encodeSeconds += written.encodeSeconds
       guard index == last else { continue }
       let layer = bank.bank.layers[index].layer
-      var work = run.timings[index].map { ($0.seconds, $0.operations) }
+      timings.maps = writer.strategy.description
+      // Streamed layers: each layer's own time; else the layers computed whole on the way, then the last.
+      let streamed = writer.source.layerWork
+      var work = streamed?.last ?? run.timings[index].map { ($0.seconds, $0.operations) }
         ?? (writer.source.engineSeconds, writer.source.engineOperations)
       if options.output.partials, case .conv(let conv) = layer {
         let partials = try writePartials(
@@ -98,8 +101,9 @@ public struct PictureProcessor: Sendable {
         work = (work.0 + partials.engineSeconds, work.1 + partials.engineOperations)
         timings.encodeSeconds += partials.encodeSeconds
       }
-      // Layers computed whole on the way, then the last.
-      timings.layers = run.timings[..<index].compactMap { $0.map { ($0.seconds, $0.operations, $0.algorithm) } }
+      timings.layers = streamed.map { work in
+        work.dropLast().enumerated().map { i, w in (w.seconds, w.operations, engine.algorithmName(of: bank.bank.layers[i].layer)) }
+      } ?? run.timings[..<index].compactMap { $0.map { ($0.seconds, $0.operations, $0.algorithm) } }
       timings.layers.append((work.0, work.1, engine.algorithmName(of: layer)))
     }
     try checkStop()

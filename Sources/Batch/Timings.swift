@@ -5,5 +5,7 @@ public struct Timings: Sendable {
   /// a faster algorithm shows as more of them per second) and the algorithm that computed it.
   public var layers: [(seconds: Double, operations: Double, algorithm: String)] = []
   public var encodeSeconds = 0.0
+  /// How the last layer's maps were computed and written (`MapSetWriter.Strategy`).
+  public var maps = ""
   public var totalSeconds = 0.0
 }

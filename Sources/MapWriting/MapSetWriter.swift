@@ -38,6 +38,27 @@ public struct MapSetWriter {
     self.fileStems = fileStems
   }
 
+  /// How the maps were computed and written, for --timings.
+  public enum Strategy: Sendable, Equatable, CustomStringConvertible {
+    /// In memory, or computed once whole.
+    case whole
+    /// Computed whole in groups of this many maps (again after a pass for a shared scale's statistics).
+    case groups(Int, statisticsFirst: Bool)
+    /// Every map a band of rows at a time with the layers before it (`passes`: the statistics' passes,
+    /// then the one that writes; 1 when the mapping needs no statistics).
+    case bands(passes: Int)
+
+    public var description: String {
+      switch self {
+      case .whole: return "maps whole"
+      case .groups(let size, let first): return "maps in groups of \(size)" + (first ? " after a statistics pass" : "")
+      case .bands(let passes):
+        return passes == 1 ? "layers streamed in bands, one pass" : "layers streamed in bands, \(passes) passes (statistics, then maps)"
+      }
+    }
+  }
+  public private(set) var strategy = Strategy.whole
+
   /// Outputs up to this size are computed once and kept whole.
   var materializeBytes: Int { options.mapMemoryBytes / 3 }
   /// Float values computed at a time in a band (shared-scale statistics over several groups).
@@ -48,12 +69,18 @@ public struct MapSetWriter {
   /// Gives every map to every sink; returns the maps' entries and the seconds the sinks took.
   public mutating func write(to sinks: [any MapSink]) throws(OutputError) -> (entries: [MapEntry], encodeSeconds: Double) {
     let (count, height, width) = (source.count, source.height, source.width)
-    if count * height * width * 4 <= materializeBytes { source = source.materialized() }
+    if count * height * width * 4 <= materializeBytes {
+      source = source.materialized()
+      strategy = .whole
+    } else if source.streamsBands && sinks.allSatisfy(\.acceptsRows) {
+      return try writeInBands(to: sinks)
+    }
     let scaling = options.scaling
 
     var groupSize = source.isInMemory ? count : max(1, groupBytes / max(1, height * width * 4))
     if groupSize >= source.filterBlock { groupSize -= groupSize % source.filterBlock }
     let groups = stride(from: 0, to: count, by: groupSize).map { $0..<min(count, $0 + groupSize) }
+    if !source.isInMemory { strategy = .groups(groupSize, statisticsFirst: scaling.shared && groups.count > 1) }
 
     // With a shared scale over several groups, the mappings are known before the first file: a pass over
     // bands of rows gathers them.
@@ -76,21 +103,22 @@ public struct MapSetWriter {
         if stop?.isRaised == true { return ([], 0) }
         let scaled = known.map { Array($0[group]) }
           ?? scaling.choose(maps: maps, count: group.count, height: height, width: width, interior: interior, threads: options.threads)
-        let groupEntries = group.map { m in
-          let index = firstIndex + m
-          let number = String(repeating: "0", count: max(0, digits - String(index).count)) + String(index)
-          return MapEntry(
-            index: index, layer: layerNumber, filter: names[m],
-            file: (fileStems?[m] ?? "\(subfolder)\(number)-\(Self.fileSafe(names[m]))") + ".\(options.format.fileExtension)",
-            width: width, height: height, statistics: scaled[m - group.lowerBound].statistics,
-            mapping: scaled[m - group.lowerBound].mapping)
-        }
+        let groupEntries = group.map { m in entry(m, scaled: scaled[m - group.lowerBound], digits: digits) }
         return (groupEntries, try give(maps, entries: groupEntries, to: sinks))
       }
       entries += written.0
       encodeSeconds += written.1
     }
     return (entries, encodeSeconds)
+  }
+
+  func entry(_ m: Int, scaled: MapScaling.Scaled, digits: Int) -> MapEntry {
+    let index = firstIndex + m
+    let number = String(repeating: "0", count: max(0, digits - String(index).count)) + String(index)
+    return MapEntry(
+      index: index, layer: layerNumber, filter: names[m],
+      file: (fileStems?[m] ?? "\(subfolder)\(number)-\(Self.fileSafe(names[m]))") + ".\(options.format.fileExtension)",
+      width: source.width, height: source.height, statistics: scaled.statistics, mapping: scaled.mapping)
   }
 
   // MARK: - Pass 2: the sinks
@@ -124,4 +152,98 @@ public struct MapSetWriter {
       return allowed ? Character(scalar) : "_"
     })
   }
+
+  // MARK: - Streamed layers
+
+  /// Every map a band of rows at a time, in order, so that the layers before stream once per pass. When
+  /// the gray mapping needs no statistics (`range:LO,HI`, raw `.npy` values), one pass computes and writes
+  /// and gathers the statistics for the manifest; otherwise a first pass (two with a histogram) finds the
+  /// mappings and the last one writes.
+  private mutating func writeInBands(to sinks: [any MapSink]) throws(OutputError) -> (entries: [MapEntry], encodeSeconds: Double) {
+    let (count, height, width) = (source.count, source.height, source.width)
+    let scaling = options.scaling
+    let digits = max(2, String(firstIndex + count - 1).count)
+    let fixed = scaling.mappingWithoutStatistics
+    // (A histogram needs the range first: then the statistics come first whatever the format.)
+    let onePass = (options.format.writesRawValues || fixed != nil) && !scaling.normalize.needsHistogram
+    var known: [MapScaling.Scaled]?
+    if !onePass {
+      known = source.scaled(scaling, interior: interior, threads: options.threads, bandBytes: bandBytes)
+      strategy = .bands(passes: scaling.normalize.needsHistogram ? 3 : 2)
+    } else {
+      strategy = .bands(passes: 1)
+    }
+    let placeholder = MapScaling.Scaled(statistics: .empty, mapping: fixed ?? GrayMapping.choose(
+      scaling.normalize, stats: .empty, percentiles: nil, maximumGray: scaling.maximumGray))
+    var entries = (0..<count).map { entry($0, scaled: known?[$0] ?? placeholder, digits: digits) }
+    var rows: [[any MapRowSink]] = []
+    for entry in entries {
+      var each: [any MapRowSink] = []
+      for sink in sinks { each.append(try sink.rows(of: entry)) }
+      rows.append(each)
+    }
+
+    let (statisticsRows, columns) = scaling.statisticsRows(height: height, width: width, interior: interior)
+    // Even, so that Winograd's pairs of rows fall where they do in a whole pass (the same sums).
+    let bandRows = MapSource.evenBandRows(bandBytes / max(1, count * width * 4), height: height)
+    var band = LargeBuffers.floats(count: count * bandRows * width, repeating: 0)
+    var failures = [OutputError?](repeating: nil, count: count)
+    let started = DispatchTime.now().uptimeNanoseconds
+    let engineBefore = source.engineSeconds
+    var computing = source
+    defer { source = computing }
+    let stop = computing.stop
+    let threads = options.threads
+    let sinks = UnsafeSendable(rows)
+    // Every band of every map to the sinks; in one pass, also to `statistics`.
+    func writeBands(statistics: (MapScaling.Part) -> Void) {
+      for first in stride(from: 0, to: height, by: bandRows) {
+        if stop?.isRaised == true { return }
+        let range = first..<min(height, first + bandRows)
+        let lower = max(statisticsRows.lowerBound, range.lowerBound)
+        let local = lower..<max(lower, min(statisticsRows.upperBound, range.upperBound))
+        band.withUnsafeMutableBufferPointer { band in
+          computing.fill(filters: 0..<count, rows: range, into: band.baseAddress!)
+          let values = UnsafeBufferPointer(band)
+          let plane = range.count * width
+          failures.withUnsafeMutableBufferPointer { failures in
+            let failed = UnsafeMutableSendableBuffer(failures)
+            Parallel.forEach(count, threads: threads) { m in
+              let map = UnsafeBufferPointer(rebasing: values[(m * plane)..<((m + 1) * plane)])
+              if onePass && !local.isEmpty {
+                statistics((m, map, width, (local.lowerBound - range.lowerBound)..<(local.upperBound - range.lowerBound), columns))
+              }
+              guard failed.buffer[m] == nil else { return }
+              do throws(OutputError) {
+                for sink in sinks.value[m] { try sink.append(map) }
+              } catch {
+                failed.buffer[m] = error
+              }
+            }
+          }
+        }
+        if failures.contains(where: { $0 != nil }) { return }
+      }
+    }
+    // One pass: the statistics come from the bands being written (`choose` visits once without a histogram).
+    let scaled = onePass ? scaling.choose(count: count) { _, statistics in writeBands(statistics: statistics) } : nil
+    if !onePass { writeBands { _ in } }
+    if let failure = failures.compactMap({ $0 }).first { throw failure }
+    if stop?.isRaised == true { return (entries, 0) }  // the caller sees the stop and drops the result
+    for each in rows { for sink in each { try sink.finish() } }
+    if let scaled {
+      for m in 0..<count {
+        entries[m].statistics = scaled[m].statistics
+        if fixed == nil { entries[m].mapping = scaled[m].mapping }
+      }
+    }
+    let encodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 - (computing.engineSeconds - engineBefore)
+    return (entries, encodeSeconds)
+  }
+}
+
+/// A value handed to concurrent iterations that only read it (the row sinks of different maps).
+struct UnsafeSendable<T>: @unchecked Sendable {
+  let value: T
+  init(_ value: T) { self.value = value }
 }

@@ -16,10 +16,26 @@ public protocol MapSink: Sendable {
   func accept(_ map: MapEntry, values: UnsafeBufferPointer<Float>) throws(OutputError)
   /// After the last map: every map's entry, in bank order.
   func finish(_ maps: [MapEntry]) throws(OutputError)
+  /// Whether the sink takes maps a band of rows at a time (`rows(of:)`); if not, the writer computes maps
+  /// whole, in groups.
+  var acceptsRows: Bool { get }
+  /// Where map `map`'s rows go as they come, for maps computed a band of rows at a time. `map`'s mapping is
+  /// final; its statistics may not be yet (`finish` has them).
+  func rows(of map: MapEntry) throws(OutputError) -> any MapRowSink
 }
 
 extension MapSink {
   public func finish(_ maps: [MapEntry]) throws(OutputError) {}
+  public var acceptsRows: Bool { false }
+  public func rows(of map: MapEntry) throws(OutputError) -> any MapRowSink { preconditionFailure("the sink does not accept rows") }
+}
+
+/// One map's rows, given in order, a band at a time, from one thread at a time.
+public protocol MapRowSink: AnyObject {
+  /// The next rows: `values` holds whole rows of the map's width.
+  func append(_ values: UnsafeBufferPointer<Float>) throws(OutputError)
+  /// After the last row.
+  func finish() throws(OutputError)
 }
 
 /// What a sink knows about the picture whose maps it receives and about the run.

@@ -33,6 +33,47 @@ struct PNGMapSink: MapSink {
     }
   }
 
+  /// libdeflate's levels hold the whole filtered map until the end: a band at a time would hold every map.
+  var acceptsRows: Bool { context.options.compression.level <= 1 }
+
+  func rows(of map: MapEntry) throws(OutputError) -> any MapRowSink {
+    Rows(map: map, bitDepth: bitDepth, writer: try GrayPNG.RowWriter(
+      width: map.width, height: map.height, bitDepth: bitDepth, to: context.folder.path(of: map.file),
+      compression: context.options.compression, text: textChunks(map)))
+  }
+
+  /// Gray levels made band by band as the rows come.
+  final class Rows: MapRowSink {
+    let map: MapEntry
+    let bitDepth: Int
+    let writer: GrayPNG.RowWriter
+    /// One band's gray levels (raw memory: bound to UInt8 or UInt16 as the depth asks).
+    var grays = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
+    init(map: MapEntry, bitDepth: Int, writer: GrayPNG.RowWriter) {
+      (self.map, self.bitDepth, self.writer) = (map, bitDepth, writer)
+    }
+
+    deinit { grays.deallocate() }
+
+    func append(_ values: UnsafeBufferPointer<Float>) throws(OutputError) {
+      let bytes = values.count * bitDepth / 8
+      if grays.count < bytes {
+        grays.deallocate()
+        grays = .allocate(byteCount: bytes, alignment: 2)
+      }
+      let out = grays.baseAddress!
+      if bitDepth == 16 {
+        map.mapping.quantize(values.baseAddress!, count: values.count, into: out.bindMemory(to: UInt16.self, capacity: values.count))
+      } else {
+        map.mapping.quantize(values.baseAddress!, count: values.count, into: out.bindMemory(to: UInt8.self, capacity: values.count))
+      }
+      writer.append(out, count: values.count / map.width)
+    }
+
+    func finish() throws(OutputError) { try writer.finish() }
+  }
+
   func textChunks(_ map: MapEntry) -> [(key: String, value: String)] {
     [
       (key: "Title", value: Self.latin1(map.filter)),

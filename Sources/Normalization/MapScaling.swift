@@ -20,6 +20,11 @@ public struct MapScaling: Sendable, Equatable {
   public struct Scaled: Sendable, Equatable {
     public var statistics: MapStatistics
     public var mapping: GrayMapping
+
+    public init(statistics: MapStatistics, mapping: GrayMapping) {
+      self.statistics = statistics
+      self.mapping = mapping
+    }
   }
 
   /// The part of a map's values the statistics look at: `interior` when the region asks for it and the map
@@ -28,6 +33,12 @@ public struct MapScaling: Sendable, Equatable {
     -> (rows: Range<Int>, columns: Range<Int>) {
     let useInterior = region == .interior && !interior.rows.isEmpty && !interior.columns.isEmpty
     return useInterior ? interior : (0..<height, 0..<width)
+  }
+
+  /// The mapping when it does not depend on the maps' values (`range:LO,HI`), else nil.
+  public var mappingWithoutStatistics: GrayMapping? {
+    guard case .range = normalize else { return nil }
+    return GrayMapping.choose(normalize, stats: .empty, percentiles: nil, maximumGray: maximumGray)
   }
 
   /// A part of map `map`: `values` holds its rows `rows` (counted in the part), `width` values each, and

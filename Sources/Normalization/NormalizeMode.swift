@@ -51,5 +51,5 @@ public enum NormalizeMode: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  var needsHistogram: Bool { if case .percentile = self { return true } else { return false } }
+  public var needsHistogram: Bool { if case .percentile = self { return true } else { return false } }
 }

@@ -94,9 +94,20 @@ public final class BankRun {
   /// Layer `index`'s maps. `streamed`: a conv layer not yet computed is bound to its input and computes any
   /// block of maps and rows on demand, so that its maps are never all held as floats (the writer asks for
   /// them in groups); otherwise the layer is computed whole.
+  ///
+  /// A last layer after others is streamed with the layers before it (`LayerBands`) when none of them was
+  /// computed yet and their padding can be made band by band: no inner layer is then ever whole.
   public func maps(ofLayer index: Int, streamed: Bool) throws(Failure) -> MapSource {
     guard streamed, outputs[index] == nil, case .conv(let conv) = bank.layers[index].layer else {
       return .tensor(try output(ofLayer: index))
+    }
+    let layers = Array(bank.layers[...index].map(\.layer))
+    if index > 0, outputs[..<index].allSatisfy({ $0 == nil }), let input,
+       LayerBands.canStream(layers, geometries: Array(geometries[...index])) {
+      let bands = try fitting { () throws(ShapeError) in
+        try LayerBands(layers: layers, geometries: Array(geometries[...index]), input: input, engine: engine)
+      }
+      return .banded(bands, stop: engine.stop)
     }
     return try prepared(conv, index: index)
   }

@@ -19,6 +19,15 @@ public struct MapSource {
   public private(set) var engineSeconds = 0.0
   public private(set) var engineOperations = 0.0
   private let operationsPerOutput: Double
+  /// The maps are the last layer of streamed layers (`LayerBands`): asked for every map a band of rows at a
+  /// time, in order, each row of every layer is computed once; any other order computes layers again.
+  public let streamsBands: Bool
+  /// When the maps come from streamed layers (`streamsBands`, or materialized from them), per layer of the
+  /// bank, the engine's seconds and operations so far.
+  public var layerWork: [(seconds: Double, operations: Double)]? {
+    bands.map { bands in zip(bands.seconds, bands.operations).map { ($0, $1) } }
+  }
+  private var bands: LayerBands?
   /// Raised when the maps being computed are no longer wanted.
   public private(set) var stop: StopFlag?
   /// The stop was raised: maps computed since may be incomplete.
@@ -52,8 +61,21 @@ public struct MapSource {
     return source
   }
 
-  private init(count: Int, height: Int, width: Int, operationsPerOutput: Double, filterBlock: Int,
+  /// The last layer of `bands`, computed on demand.
+  static func banded(_ bands: LayerBands, stop: StopFlag?) -> MapSource {
+    let (last, width) = (bands.last, bands.geometries[bands.last].outputWidth)
+    var source = MapSource(count: bands.channels(last), height: bands.geometries[last].outputHeight, width: width,
+                           operationsPerOutput: 0, filterBlock: bands.channels(last), streamsBands: true) { filters, rows, out in
+      bands.fill(filters: filters, rows: rows, into: out, mapStride: rows.count * width)
+    }
+    source.bands = bands
+    source.stop = stop
+    return source
+  }
+
+  private init(count: Int, height: Int, width: Int, operationsPerOutput: Double, filterBlock: Int, streamsBands: Bool = false,
                fill: @escaping (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+    self.streamsBands = streamsBands
     self.count = count
     self.height = height
     self.width = width
@@ -94,6 +116,7 @@ public struct MapSource {
     source.engineSeconds = engineSeconds
     source.engineOperations = engineOperations
     source.stop = stop  // maps computed after a stop are incomplete: the writer must still see it
+    source.bands = bands  // each layer's time
     return source
   }
 
@@ -108,7 +131,8 @@ public struct MapSource {
       }
     }
     let (rows, columns) = scaling.statisticsRows(height: height, width: width, interior: interior)
-    let bandRows = max(1, min(height, bandBytes / max(1, count * width * 4)))
+    // Even, so that Winograd's pairs of rows fall where they do in a whole pass (the same sums).
+    let bandRows = Self.evenBandRows(bandBytes / max(1, count * width * 4), height: height)
     var band = LargeBuffers.floats(count: count * bandRows * width, repeating: 0)
     return scaling.choose(count: count) { concurrently, body in
       for start in stride(from: 0, to: height, by: bandRows) {
@@ -127,5 +151,11 @@ public struct MapSource {
         }
       }
     }
+  }
+
+  /// `rows` rounded down to an even number, at least 2 (1 for a map of one row), at most `height`.
+  public static func evenBandRows(_ rows: Int, height: Int) -> Int {
+    let within = max(2, min(height, rows))
+    return min(height, within - within % 2)
   }
 }
