@@ -68,7 +68,7 @@ for i in "${!scenarios[@]}"; do
     # shellcheck disable=SC2086
     (cd "$dir" && "$binary" ${scenarios[$i]} > stdout 2> stderr; echo $? > status)
     # Pictures finish in any order with --jobs 2: log and message lines are compared sorted.
-    sed -E 's/"([a-z_]*seconds)":[0-9.e+-]+/"\1":_/g' "$dir/stdout" | sort > "$dir/stdout.sorted"
+    sed -E 's/"([a-z_]*seconds|peak_memory_bytes)":[0-9.e+-]+/"\1":_/g' "$dir/stdout" | sort > "$dir/stdout.sorted"
     mv "$dir/stdout.sorted" "$dir/stdout"
     sort "$dir/stderr" > "$dir/stderr.sorted" && mv "$dir/stderr.sorted" "$dir/stderr"
     rm -rf "$dir/photos"

@@ -172,14 +172,18 @@ public final class BatchRunner: @unchecked Sendable {
       return String(format: "layer %d %.3f s", i + 1, layer.seconds) + rate + algorithm
     }
     return String(format: "decode %.3f s, ", t.decodeSeconds) + layers.joined(separator: ", ")
-      + String(format: ", encode %.3f s, total %.3f s", t.encodeSeconds, t.totalSeconds) + (t.maps.isEmpty ? "" : " (\(t.maps))")
+      + (t.statisticsSeconds > 0 ? String(format: ", statistics %.3f s", t.statisticsSeconds) : "")
+      + String(format: ", encode %.3f s, other %.3f s, total %.3f s", t.encodeSeconds, t.otherSeconds, t.totalSeconds)
+      + (t.maps.isEmpty ? "" : " (\(t.maps))") + ", peak memory \(t.peakMemoryBytes >> 20) MiB"
   }
 
   static func json(_ t: Timings) -> JSONValue {
     .object([
       ("decode_seconds", .number(t.decodeSeconds)),
       ("layers", .array(t.layers.map { .object([("seconds", .number($0.seconds)), ("operations", .number($0.operations)), ("algorithm", .string($0.algorithm))]) })),
-      ("encode_seconds", .number(t.encodeSeconds)), ("total_seconds", .number(t.totalSeconds)), ("maps", .string(t.maps)),
+      ("statistics_seconds", .number(t.statisticsSeconds)), ("encode_seconds", .number(t.encodeSeconds)),
+      ("other_seconds", .number(t.otherSeconds)), ("total_seconds", .number(t.totalSeconds)), ("maps", .string(t.maps)),
+      ("peak_memory_bytes", .number(Double(t.peakMemoryBytes))),
     ])
   }
 

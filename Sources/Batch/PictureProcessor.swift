@@ -75,7 +75,9 @@ public struct PictureProcessor: Sendable {
     var entries: [MapEntry] = []
     for index in (options.output.allLayers ? Array(0...last) : [last]) {
       // The last layer streamed: its maps are computed in groups while they are written.
-      let source = try computed { () throws(BankRun.Failure) in try run.maps(ofLayer: index, streamed: index == last) }
+      let source = try computed { () throws(BankRun.Failure) in
+        try run.maps(ofLayer: index, streamed: index == last, streamBudget: options.output.streamedBandBytes)
+      }
       var writer = MapSetWriter(
         source: source, names: bank.bank.layers[index].outputNames, layerNumber: index + 1, interior: run.interior(ofLayer: index),
         options: options.output, firstIndex: entries.count, subfolder: options.output.allLayers ? "layer\(index + 1)/" : "")
@@ -86,6 +88,7 @@ public struct PictureProcessor: Sendable {
       try checkStop()  // maps computed after the stop may be incomplete: none is kept
       entries += written.entries
       timings.encodeSeconds += written.encodeSeconds
+      timings.statisticsSeconds += writer.statisticsSeconds
       guard index == last else { continue }
       let layer = bank.bank.layers[index].layer
       timings.maps = writer.strategy.description
@@ -113,6 +116,7 @@ public struct PictureProcessor: Sendable {
     }
     published = true
     timings.totalSeconds = Self.seconds(since: started)
+    timings.peakMemoryBytes = ProcessMemory.peakResidentBytes
     return PictureResult(outputDirectory: outputDirectory, mapCount: entries.count, width: picture.width,
                          height: picture.height, warning: picture.warning, warningIsHarmless: picture.warningIsHarmless,
                          timings: timings)
@@ -127,13 +131,15 @@ public struct PictureProcessor: Sendable {
   }
 
   /// About how much memory processing the picture at `path` takes at its peak, from its header: the
-  /// decoded planes, the prepared and padded input, every layer computed whole, and the maps being written.
+  /// decoded planes, the prepared and padded input, the layers before the last (their windows of rows when
+  /// they stream, else each whole), and the maps being written.
   /// A header may claim any size (a PNG up to 2^31 - 1 a side): an estimate too large for an Int is
   /// `Int.max`, more than any budget, and the decoder then refuses the picture against `--max-pixels`.
   public func estimatedBytes(path: String) -> Int {
     guard let (width, height) = PictureHeader.dimensions(path: path) else { return options.output.mapMemoryBytes }
     let channels = bank.bank.input.channels.count
-    let wholeLayers = bank.bank.layers.dropLast().reduce(0) { $0 + $1.outputNames.count }
+    let streams = !options.output.allLayers && BankRun.streams(bank.bank, width: width, height: height)
+    let wholeLayers = streams ? 0 : bank.bank.layers.dropLast().reduce(0) { $0 + $1.outputNames.count }
     let planes = 3 + 2 * channels + wholeLayers
     return Checked.product(4, width, height, planes).flatMap { Checked.sum($0, options.output.mapMemoryBytes) } ?? Int.max
   }

@@ -82,29 +82,40 @@ public struct Engine: Sendable {
   }
 
   /// Pools `input` into `out`, whose maps are `mapStride` floats apart (`geometry` is the pool's on `input`).
+  /// Without padding the input is read where it is (a padded copy of a band costs fresh pages).
   public func apply(_ pool: PoolLayer, geometry g: LayerGeometry, to input: Tensor, into out: UnsafeMutablePointer<Float>, mapStride: Int) {
     let fill: Float = pool.kind == .max ? -.infinity : 0
-    let padded = Padder.pad(input, by: g.padding, constant: fill, threads: threads)
+    let padded = g.padding == .none ? input : Padder.pad(input, by: g.padding, constant: fill, threads: threads)
     let (outH, outW, inH, inW) = (g.outputHeight, g.outputWidth, padded.height, padded.width)
-    let scale = 1 / Float(pool.size.y * pool.size.x)
+    let (sizeY, sizeX, strideY, strideX) = (pool.size.y, pool.size.x, pool.stride.y, pool.stride.x)
+    let isMax = pool.kind == .max
+    let scale = 1 / Float(sizeY * sizeX)
     let target = UnsafeMutableSendablePointer(out)
     padded.values.withUnsafeBufferPointer { source in
       let source = source.baseAddress!
-      Parallel.forEach(input.channels, threads: threads) { c in
+      // Work items are (channel, band of rows), so that a band of few channels still uses every thread.
+      let bands = max(1, min(outH, (threads * 4 + input.channels - 1) / max(1, input.channels)))
+      Parallel.forEach(input.channels * bands, threads: threads) { item in
+        let (c, band) = (item / bands, item % bands)
         let map = target.pointer + c * mapStride
-        for oy in 0..<outH {
+        for oy in (outH * band / bands)..<(outH * (band + 1) / bands) {
+          let result = map + oy * outW
+          let top = source + (c * inH + oy * strideY) * inW
+          // The window's first row, then the others folded in, a row of outputs at a time (vectorizable).
           for ox in 0..<outW {
-            var best = -Float.infinity
-            var sum: Float = 0
-            for ky in 0..<pool.size.y {
-              let row = source + (c * inH + oy * pool.stride.y + ky) * inW + ox * pool.stride.x
-              for kx in 0..<pool.size.x {
-                best = max(best, row[kx])
-                sum += row[kx]
-              }
-            }
-            map[oy * outW + ox] = pool.kind == .max ? best : sum * scale
+            var value = top[ox * strideX]
+            for kx in 1..<max(1, sizeX) { value = isMax ? max(value, top[ox * strideX + kx]) : value + top[ox * strideX + kx] }
+            result[ox] = value
           }
+          for ky in 1..<max(1, sizeY) {
+            let row = top + ky * inW
+            for ox in 0..<outW {
+              var value = result[ox]
+              for kx in 0..<sizeX { value = isMax ? max(value, row[ox * strideX + kx]) : value + row[ox * strideX + kx] }
+              result[ox] = value
+            }
+          }
+          if !isMax { for ox in 0..<outW { result[ox] *= scale } }
         }
       }
     }

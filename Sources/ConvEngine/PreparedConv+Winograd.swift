@@ -47,7 +47,6 @@ extension PreparedConv {
   /// Two output rows at a time, each block of filters in turn: the kernel writes the block's pixels for
   /// both rows, and the wanted filters are copied out with bias and activation.
   func computeWinograd(blocks: [FilterBlock], rows: Range<Int>, _ output: Output) {
-    let outW = geometry.outputWidth
     let kernel = FM_KERNEL_AVX512
     let ring = RowRing(plan: plan, rowsPerOutput: 4, step: 1)
     let chunks = plan.paddedChannels / plan.chunk
@@ -69,10 +68,7 @@ extension PreparedConv {
                 }
                 for (y, rowPixels) in [(oy, out0), (oy + 1, out1)] where y < rows.upperBound {
                   fm_pixels_to_planes(kernel, rowPixels, Int32(block.width), Int32(roundedWidth), planes.baseAddress!, roundedWidth)
-                  for f in block.filters.clamped(to: output.filters) {
-                    finish(planes.baseAddress! + (f - block.filters.lowerBound) * roundedWidth,
-                           into: output.row(filter: f, y: y, width: outW), count: outW, bias: computed.bias[f])
-                  }
+                  finishBlock(kernel, block, planes: planes.baseAddress!, y: y, output)
                 }
               }
             }

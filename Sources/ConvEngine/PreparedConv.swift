@@ -256,7 +256,7 @@ public struct PreparedConv: @unchecked Sendable {
       }
     case .rows(let kernel), .channelsLast(let kernel):
       // Work items are bands of rows, and each row runs every block while its input rows are in the cache.
-      let bands = min(rows.count, threads * 4)
+      let bands = Self.workBands(rows.count, threads: threads, atLeast: 8)
       Parallel.forEach(bands, threads: threads) { band in
         let bandRange = (rows.lowerBound + rows.count * band / bands)..<(rows.lowerBound + rows.count * (band + 1) / bands)
         computeSIMD(kernel, blocks: wanted, rows: bandRange, output)
@@ -264,7 +264,7 @@ public struct PreparedConv: @unchecked Sendable {
     case .winograd:
       // Bands of an even number of rows (Winograd's tiles are two rows high).
       let pairs = (rows.count + 1) / 2
-      let bands = min(pairs, threads * 4)
+      let bands = Self.workBands(pairs, threads: threads, atLeast: 4)
       Parallel.forEach(bands, threads: threads) { band in
         let first = rows.lowerBound + 2 * (pairs * band / bands)
         let last = min(rows.upperBound, rows.lowerBound + 2 * (pairs * (band + 1) / bands))
@@ -273,6 +273,14 @@ public struct PreparedConv: @unchecked Sendable {
     case .fft:
       computeFFT(blocks: wanted, rows: rows, output, threads: threads)
     }
+  }
+
+  /// How many bands `units` rows (or pairs of rows) are split into for `threads`: four per thread so that
+  /// uneven ones even out, but none under `atLeast` units while there are more units than threads: each
+  /// band pads the rows its kernel overlaps again (a band of 2 rows of a 3x3 layer pads 4), which shows
+  /// when a layer is computed a band of a few rows at a time (`Pipeline.LayerBands`).
+  static func workBands(_ units: Int, threads: Int, atLeast: Int) -> Int {
+    max(1, min(units, threads * 4, max(threads, units / atLeast)))
   }
 
   /// `compute` in slices of rows (multiples of 32 rows, about a 32nd of them), checking `stop` before each:
@@ -363,7 +371,7 @@ public struct PreparedConv: @unchecked Sendable {
 
   /// The wanted filters of a block's rows in `planes`, with bias and activation, into the output (ReLU and
   /// no activation by the C kernel, with stores that skip the cache).
-  private func finishBlock(_ kernel: fm_kernel, _ block: FilterBlock, planes: UnsafePointer<Float>, y: Int, _ output: Output) {
+  func finishBlock(_ kernel: fm_kernel, _ block: FilterBlock, planes: UnsafePointer<Float>, y: Int, _ output: Output) {
     let outW = geometry.outputWidth
     let simple = computed.activation == .none || computed.activation == .relu
     for f in block.filters.clamped(to: output.filters) {

@@ -59,10 +59,14 @@ public struct MapSetWriter {
   }
   public private(set) var strategy = Strategy.whole
 
+  /// Seconds of the statistics passes outside the engine (`--timings`).
+  public private(set) var statisticsSeconds = 0.0
+
   /// Outputs up to this size are computed once and kept whole.
   var materializeBytes: Int { options.mapMemoryBytes / 3 }
   /// Float values computed at a time in a band (shared-scale statistics over several groups).
   var bandBytes: Int { options.mapMemoryBytes / 6 }
+
   /// Float maps held at a time while a group is written (rounded to the engine's filter block).
   var groupBytes: Int { options.mapMemoryBytes }
 
@@ -86,7 +90,7 @@ public struct MapSetWriter {
     // bands of rows gathers them.
     var known: [MapScaling.Scaled]?
     if scaling.shared && groups.count > 1 {
-      known = source.scaled(scaling, interior: interior, threads: options.threads, bandBytes: bandBytes)
+      known = statisticsPass(bandBytes: bandBytes)
     }
 
     var entries: [MapEntry] = []
@@ -110,6 +114,14 @@ public struct MapSetWriter {
       encodeSeconds += written.1
     }
     return (entries, encodeSeconds)
+  }
+
+  /// Every map's statistics and mapping from a pass (two with a histogram) over bands of rows computed for it.
+  private mutating func statisticsPass(bandBytes: Int) -> [MapScaling.Scaled] {
+    let (started, engineBefore) = (DispatchTime.now().uptimeNanoseconds, source.engineSeconds)
+    let scaled = source.scaled(options.scaling, interior: interior, threads: options.threads, bandBytes: bandBytes)
+    statisticsSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 - (source.engineSeconds - engineBefore)
+    return scaled
   }
 
   func entry(_ m: Int, scaled: MapScaling.Scaled, digits: Int) -> MapEntry {
@@ -168,7 +180,7 @@ public struct MapSetWriter {
     let onePass = (options.format.writesRawValues || fixed != nil) && !scaling.normalize.needsHistogram
     var known: [MapScaling.Scaled]?
     if !onePass {
-      known = source.scaled(scaling, interior: interior, threads: options.threads, bandBytes: bandBytes)
+      known = statisticsPass(bandBytes: options.streamedBandBytes)
       strategy = .bands(passes: scaling.normalize.needsHistogram ? 3 : 2)
     } else {
       strategy = .bands(passes: 1)
@@ -185,7 +197,7 @@ public struct MapSetWriter {
 
     let (statisticsRows, columns) = scaling.statisticsRows(height: height, width: width, interior: interior)
     // Even, so that Winograd's pairs of rows fall where they do in a whole pass (the same sums).
-    let bandRows = MapSource.evenBandRows(bandBytes / max(1, count * width * 4), height: height)
+    let bandRows = source.bandRows ?? MapSource.evenBandRows(options.streamedBandBytes / max(1, count * width * 4), height: height)
     var band = LargeBuffers.floats(count: count * bandRows * width, repeating: 0)
     var failures = [OutputError?](repeating: nil, count: count)
     let started = DispatchTime.now().uptimeNanoseconds

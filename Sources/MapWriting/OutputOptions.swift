@@ -20,6 +20,10 @@ public struct OutputOptions: Sendable {
   /// 12 MP picture with 64 filters under 700 MB in all.
   public var mapMemoryBytes = 384 << 20
 
+  /// When the layers before the last stream (`Pipeline.LayerBands`), the bytes a band of the last layer's
+  /// maps and the layers' windows of rows hold together: 32 MiB by default, whatever the depth.
+  public var streamedBandBytes: Int { mapMemoryBytes / 12 }
+
   public init() {}
 
   /// How the maps' statistics and gray mappings are chosen.

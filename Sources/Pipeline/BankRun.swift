@@ -97,7 +97,8 @@ public final class BankRun {
   ///
   /// A last layer after others is streamed with the layers before it (`LayerBands`) when none of them was
   /// computed yet and their padding can be made band by band: no inner layer is then ever whole.
-  public func maps(ofLayer index: Int, streamed: Bool) throws(Failure) -> MapSource {
+  /// `streamBudget`: the bytes a band of the last layer's maps and the layers' windows hold together.
+  public func maps(ofLayer index: Int, streamed: Bool, streamBudget: Int = 32 << 20) throws(Failure) -> MapSource {
     guard streamed, outputs[index] == nil, case .conv(let conv) = bank.layers[index].layer else {
       return .tensor(try output(ofLayer: index))
     }
@@ -105,11 +106,19 @@ public final class BankRun {
     if index > 0, outputs[..<index].allSatisfy({ $0 == nil }), let input,
        LayerBands.canStream(layers, geometries: Array(geometries[...index])) {
       let bands = try fitting { () throws(ShapeError) in
-        try LayerBands(layers: layers, geometries: Array(geometries[...index]), input: input, engine: engine)
+        try LayerBands(layers: layers, geometries: Array(geometries[...index]), input: input, engine: engine, budget: streamBudget)
       }
       return .banded(bands, stop: engine.stop)
     }
     return try prepared(conv, index: index)
+  }
+
+  /// Whether `bank`'s last layer on a `width` x `height` picture streams with the layers before it
+  /// (`maps(ofLayer:streamed:streamBudget:)`): their memory is then the budget's, not whole layers.
+  public static func streams(_ bank: FilterBank, width: Int, height: Int) -> Bool {
+    let layers = bank.layers.map(\.layer)
+    guard layers.count > 1, case .conv = layers.last!, let geometries = try? bank.geometries(width: width, height: height) else { return false }
+    return LayerBands.canStream(layers, geometries: geometries)
   }
 
   /// The partial maps of conv layer `index`, streamed: for each filter and each input channel of its group,

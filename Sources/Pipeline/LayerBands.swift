@@ -27,8 +27,8 @@ final class LayerBands {
   private var windows: [(first: Int, tensor: Tensor)]
   /// Per conv layer after the first, the layer prepared for the last band (its packed weights serve the next).
   private var prepared: [PreparedConv?]
-  /// Per inner layer, the other buffer: a new window is made in it from the kept rows of the old one.
-  private var spares: [[Float]]
+  /// The rows a window keeps while its maps' stride changes.
+  private var keptScratch: [Float] = []
   /// Per layer, seconds in the engine and floating-point operations (a multiply-add counts 2).
   private(set) var seconds: [Double]
   private(set) var operations: [Double]
@@ -52,7 +52,41 @@ final class LayerBands {
     }
   }
 
-  init(layers: [Layer], geometries: [LayerGeometry], input: Tensor, engine: Engine) throws(ShapeError) {
+  /// The bytes the inner layers' windows hold at most when the last layer is computed `bandRows` rows at a
+  /// time: going back from the last layer, each window holds the rows its next layer reads for a band.
+  static func windowBytes(_ layers: [Layer], geometries: [LayerGeometry], channels: [Int], bandRows: Int) -> Int {
+    var (rows, total) = (bandRows, 0)
+    for k in stride(from: layers.count - 1, to: 0, by: -1) {
+      let (stride, span) = strideAndSpan(layers[k])
+      rows = min(geometries[k].inputHeight, (rows - 1) * stride + span)
+      total = Checked.sum(total, Checked.product(4, channels[k - 1], geometries[k - 1].outputWidth, rows) ?? Int.max) ?? Int.max
+    }
+    return total
+  }
+
+  /// Rows of the last layer computed at a time at most: so that a band of its maps and every window fit
+  /// the budget together (`bandRows(budget:)`); a longer request is computed in bands of this many.
+  private(set) var bandRows: Int
+
+  /// The most rows of the last layer, even (Winograd's pairs of rows), at least 2, such that a band of its
+  /// maps and the windows it needs hold `budget` bytes at most: the memory of a run does not grow with the
+  /// number of layers, their bands get thinner.
+  static func bandRows(budget: Int, layers: [Layer], geometries: [LayerGeometry], channels: [Int]) -> Int {
+    let last = geometries[geometries.count - 1]
+    func bytes(_ rows: Int) -> Int {
+      Checked.sum(Checked.product(4, channels.last!, last.outputWidth, rows) ?? Int.max,
+                  windowBytes(layers, geometries: geometries, channels: channels, bandRows: rows)) ?? Int.max
+    }
+    var (low, high) = (1, max(1, last.outputHeight / 2))  // in pairs of rows
+    if bytes(2 * high) <= budget { return max(1, last.outputHeight) }
+    while low < high {
+      let middle = (low + high + 1) / 2
+      if bytes(2 * middle) <= budget { low = middle } else { high = middle - 1 }
+    }
+    return min(max(1, last.outputHeight), 2 * low)
+  }
+
+  init(layers: [Layer], geometries: [LayerGeometry], input: Tensor, engine: Engine, budget: Int) throws(ShapeError) {
     precondition(layers.count == geometries.count && !layers.isEmpty)
     self.layers = layers
     self.geometries = geometries
@@ -66,12 +100,15 @@ final class LayerBands {
     }
     windows = []
     prepared = layers.map { _ in nil }
-    spares = layers.dropLast().map { _ in [] }
     seconds = layers.map { _ in 0 }
     operations = layers.map { _ in 0 }
     seconds[0] = BankRun.seconds(since: start)
     // Empty windows: no rows held yet.
-    windows = (0..<last).map { k in (0, Tensor(channels: channels(k), height: 0, width: geometries[k].outputWidth, values: [])) }
+    windows = []
+    bandRows = 0
+    let channels = (0..<layers.count).map { self.channels($0) }
+    windows = (0..<last).map { k in (0, Tensor(channels: channels[k], height: 0, width: geometries[k].outputWidth, values: [])) }
+    bandRows = Self.bandRows(budget: budget, layers: layers, geometries: geometries, channels: channels)
   }
 
   var last: Int { layers.count - 1 }
@@ -84,9 +121,14 @@ final class LayerBands {
     }
   }
 
-  /// Rows `rows` of the last layer's maps `filters` into `out`, maps `mapStride` floats apart.
+  /// Rows `rows` of the last layer's maps `filters` into `out`, maps `mapStride` floats apart (in bands of
+  /// `bandRows` at most).
   func fill(filters: Range<Int>, rows: Range<Int>, into out: UnsafeMutablePointer<Float>, mapStride: Int) {
-    compute(last, filters: filters, rows: rows, into: out, mapStride: mapStride)
+    let width = geometries[last].outputWidth
+    for first in stride(from: rows.lowerBound, to: rows.upperBound, by: bandRows) {
+      compute(last, filters: filters, rows: first..<min(rows.upperBound, first + bandRows),
+              into: out + (first - rows.lowerBound) * width, mapStride: mapStride)
+    }
   }
 
   /// The rows of layer `k`'s input, padding rows counted as negative or past its height, that its output
@@ -173,33 +215,41 @@ final class LayerBands {
   }
 
   /// Makes layer `k`'s window hold exactly its output rows `rows`: the rows it holds already are kept
-  /// (when the window moves on, the overlap) and the others computed.
+  /// (when the window moves on, the overlap, moved to the front of each map in place) and the others
+  /// computed. Its memory is the same from band to band: no fresh pages, which cost more than the copy.
   private func makeWindow(_ k: Int, rows: Range<Int>) {
-    let old = windows[k]
-    let held = old.first..<(old.first + old.tensor.height)
+    let (first, oldRows) = (windows[k].first, windows[k].tensor.height)
+    let held = first..<(first + oldRows)
     if held == rows { return }
     let (channels, width) = (channels(k), geometries[k].outputWidth)
     // Rows kept: the old window's from `rows.lowerBound` on, when it starts within it.
     let kept = held.contains(rows.lowerBound) ? rows.lowerBound..<min(held.upperBound, rows.upperBound) : rows.lowerBound..<rows.lowerBound
-    var values = spares[k]
-    spares[k] = []
-    Self.resize(&values, to: channels * rows.count * width)
-    let mapStride = rows.count * width
+    var values: [Float] = []
+    swap(&values, &windows[k].tensor.values)  // uniquely referenced: resized and written in place
+    let (oldStride, newStride, keptFloats) = (oldRows * width, rows.count * width, kept.count * width)
+    values.withUnsafeMutableBufferPointer { values in
+      // The kept rows to a scratch first when the maps' stride changes (the window's first and last bands).
+      guard keptFloats > 0 else { return }
+      let from = (kept.lowerBound - held.lowerBound) * width
+      if oldStride == newStride {
+        for c in 0..<channels { (values.baseAddress! + c * newStride).update(from: values.baseAddress! + c * oldStride + from, count: keptFloats) }
+      } else {
+        keptScratch = Array(repeating: 0, count: channels * keptFloats)
+        for c in 0..<channels { keptScratch.withUnsafeMutableBufferPointer { ($0.baseAddress! + c * keptFloats).update(from: values.baseAddress! + c * oldStride + from, count: keptFloats) } }
+      }
+    }
+    Self.resize(&values, to: channels * newStride)
     values.withUnsafeMutableBufferPointer { values in
       let target = values.baseAddress!
-      if !kept.isEmpty {
-        old.tensor.values.withUnsafeBufferPointer { source in
-          for c in 0..<channels {
-            (target + c * mapStride).update(
-              from: source.baseAddress! + (c * held.count + kept.lowerBound - held.lowerBound) * width, count: kept.count * width)
-          }
+      if keptFloats > 0 && oldStride != newStride {
+        keptScratch.withUnsafeBufferPointer { scratch in
+          for c in 0..<channels { (target + c * newStride).update(from: scratch.baseAddress! + c * keptFloats, count: keptFloats) }
         }
       }
       compute(k, filters: 0..<channels, rows: kept.upperBound..<rows.upperBound,
-              into: target + (kept.upperBound - rows.lowerBound) * width, mapStride: mapStride)
+              into: target + (kept.upperBound - rows.lowerBound) * width, mapStride: newStride)
     }
     windows[k] = (rows.lowerBound, Tensor(channels: channels, height: rows.count, width: width, values: values))
-    spares[k] = old.tensor.values
   }
 
   /// `values` made `count` long, reusing its memory: no fresh pages once a window has reached its size.

@@ -22,6 +22,8 @@ public struct MapSource {
   /// The maps are the last layer of streamed layers (`LayerBands`): asked for every map a band of rows at a
   /// time, in order, each row of every layer is computed once; any other order computes layers again.
   public let streamsBands: Bool
+  /// With `streamsBands`, the rows a band of every map has at most (what the layers' memory budget allows).
+  public let bandRows: Int?
   /// When the maps come from streamed layers (`streamsBands`, or materialized from them), per layer of the
   /// bank, the engine's seconds and operations so far.
   public var layerWork: [(seconds: Double, operations: Double)]? {
@@ -65,7 +67,8 @@ public struct MapSource {
   static func banded(_ bands: LayerBands, stop: StopFlag?) -> MapSource {
     let (last, width) = (bands.last, bands.geometries[bands.last].outputWidth)
     var source = MapSource(count: bands.channels(last), height: bands.geometries[last].outputHeight, width: width,
-                           operationsPerOutput: 0, filterBlock: bands.channels(last), streamsBands: true) { filters, rows, out in
+                           operationsPerOutput: 0, filterBlock: bands.channels(last), streamsBands: true,
+                           bandRows: bands.bandRows) { filters, rows, out in
       bands.fill(filters: filters, rows: rows, into: out, mapStride: rows.count * width)
     }
     source.bands = bands
@@ -74,8 +77,9 @@ public struct MapSource {
   }
 
   private init(count: Int, height: Int, width: Int, operationsPerOutput: Double, filterBlock: Int, streamsBands: Bool = false,
-               fill: @escaping (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+               bandRows: Int? = nil, fill: @escaping (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
     self.streamsBands = streamsBands
+    self.bandRows = bandRows
     self.count = count
     self.height = height
     self.width = width
@@ -132,7 +136,7 @@ public struct MapSource {
     }
     let (rows, columns) = scaling.statisticsRows(height: height, width: width, interior: interior)
     // Even, so that Winograd's pairs of rows fall where they do in a whole pass (the same sums).
-    let bandRows = Self.evenBandRows(bandBytes / max(1, count * width * 4), height: height)
+    let bandRows = self.bandRows ?? Self.evenBandRows(bandBytes / max(1, count * width * 4), height: height)
     var band = LargeBuffers.floats(count: count * bandRows * width, repeating: 0)
     return scaling.choose(count: count) { concurrently, body in
       for start in stride(from: 0, to: height, by: bandRows) {

@@ -58,7 +58,7 @@ final class LayerBandsTests: XCTestCase {
     var checked = 0
     let engines = [Engine(threads: 2, path: .best, algorithm: .auto), Engine(threads: 2, path: .best, algorithm: .direct),
                    Engine(threads: 1, path: .portable)]
-    for case_ in 0..<120 {
+    for case_ in 0..<150 {
       let layers = randomStack(&rng)
       let (height, width) = (Int.random(in: 12...40, using: &rng), Int.random(in: 5...23, using: &rng))
       let picture = Tensor(channels: 3, height: height, width: width, values: rng.floats(3 * height * width))
@@ -67,8 +67,10 @@ final class LayerBandsTests: XCTestCase {
             LayerBands.canStream(layers, geometries: geometries), reference.height > 0, reference.width > 0
       else { continue }
       let scale = max(reference.values.map(abs).max() ?? 0, 1e-30)
-      let engine = engines[case_ % engines.count]
-      let bands = try LayerBands(layers: layers, geometries: geometries, input: picture, engine: engine)
+      let engine = engines[case_ / 3 % engines.count]
+      // A budget of 1 byte: bands of 2 rows whatever is asked; 1 GiB: one band for the whole request.
+      let budget = [1, 20_000, 1 << 30][case_ % 3]
+      let bands = try LayerBands(layers: layers, geometries: geometries, input: picture, engine: engine, budget: budget)
       let plane = reference.height * reference.width
       // Bands of each size in order, then a few rows again from earlier on (the windows start over).
       var requests = [1, 2, 3, 5, 8, reference.height].flatMap { size in
@@ -96,7 +98,7 @@ final class LayerBandsTests: XCTestCase {
       }
       checked += 1
     }
-    XCTAssertGreaterThan(checked, 60, "too few random stacks fit their pictures")
+    XCTAssertGreaterThan(checked, 75, "too few random stacks fit their pictures")
   }
 
   func testCircularPaddingOfAnInnerLayerIsNotStreamed() throws {
@@ -110,5 +112,29 @@ final class LayerBandsTests: XCTestCase {
     XCTAssertFalse(LayerBands.canStream(layers, geometries: geometries))
     conv.paddingMode = .zeros
     XCTAssertTrue(LayerBands.canStream([.conv(first), .conv(conv)], geometries: geometries))
+  }
+
+  /// The memory of streamed layers does not grow with depth: the band gets thinner instead.
+  func testTheBandBudgetHoldsABandAndEveryWindow() throws {
+    var rng = SeededRandom(seed: 3)
+    func bank(depth: Int) -> [Layer] {
+      (0..<depth).map { i in
+        .conv(ConvLayer(inputChannels: i == 0 ? 3 : 16, filterCount: 16, kernel: Pair(3), weights: rng.floats(16 * (i == 0 ? 3 : 16) * 9),
+                        padding: .same, activation: .relu))
+      }
+    }
+    for depth in [2, 5, 9] {
+      let layers = bank(depth: depth)
+      let geometries = try LayerGeometry.chain(layers, height: 3000, width: 4000)
+      let channels = [Int](repeating: 16, count: depth)
+      let budget = 32 << 20
+      let rows = LayerBands.bandRows(budget: budget, layers: layers, geometries: geometries, channels: channels)
+      let bytes = 4 * 16 * 4000 * rows + LayerBands.windowBytes(layers, geometries: geometries, channels: channels, bandRows: rows)
+      XCTAssertLessThanOrEqual(bytes, budget, "depth \(depth)")
+      XCTAssertEqual(rows % 2, 0, "depth \(depth)")
+      // Two more rows would not fit.
+      let more = 4 * 16 * 4000 * (rows + 2) + LayerBands.windowBytes(layers, geometries: geometries, channels: channels, bandRows: rows + 2)
+      XCTAssertGreaterThan(more, budget, "depth \(depth)")
+    }
   }
 }
