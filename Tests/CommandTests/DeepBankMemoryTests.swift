@@ -27,7 +27,7 @@ final class DeepBankMemoryTests: TemporaryFolderTestCase {
 
   /// The process's own high-water mark after one picture (`peak_memory_bytes` of the JSON log).
   func peakMemory(bank: String, out: String) throws -> (bytes: Double, maps: String) {
-    let result = try runFeaturemaps([Project.path("SampleImages/retina.jpg"), "--bank", bank, "--out", path(out), "--log", "json", "-q"])
+    let result = try runFeaturemaps([Project.path("Tests/CommandTests/Pictures/retina.jpg"), "--bank", bank, "--out", path(out), "--log", "json", "-q"])
     XCTAssertEqual(result.status, 0, result.stderr)
     let line = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     let timings = try XCTUnwrap(line["timings"] as? [String: Any])
