@@ -4,12 +4,14 @@
 # status. For refactorings that must not change behaviour.
 #   scripts/same-outputs.sh OLD_BINARY NEW_BINARY      (exit 0: identical; else the differences)
 # IGNORE_BANK_HASH=1 masks the bank's SHA-256 in manifests, for a change to a bank file's layout alone.
+# KEEP=1 keeps what both wrote.
 set -uo pipefail
 old=$(realpath "$1")
 new=$(realpath "$2")
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# KEEP=1 keeps the outputs (to compare differing maps gray level by gray level) and says where.
+trap 'if [ "${KEEP:-0}" = 1 ]; then echo "kept in $work"; else rm -rf "$work"; fi' EXIT
 
 # A folder like the batch tests': nested pictures, a damaged JPEG, a text file, a hidden picture, a collision.
 make_photos() {
@@ -27,6 +29,7 @@ make_photos() {
 
 S="$root/SampleImages"
 C="$root/Tests/ImageCodecsTests/Corpus"
+R="$root/Tests/CommandTests/Pictures"  # retina.jpg: 2 MP, large enough for deep banks to stream in bands
 scenarios=(
   "$S/rocket.jpg --bank edges --out maps/"
   "$S/coffee.png $S/chelsea.png $S/rocket.jpg --bank blur-sharpen --out maps/ --jobs 1"
@@ -52,6 +55,8 @@ scenarios=(
   "explain $S/coffee.png --bank color-opponent --filter 1 --figure figure.png --at 30,40"
   "explain $S/coffee.png --bank two-layer --filter 0 --figure figure.png --scale shared"
   "report $S/coffee.png --bank two-layer --out report/"
+  "$R/retina.jpg --bank vgg16-block1 --out maps/"
+  "$R/retina.jpg --bank mobilenet-v2-block1 --out maps/ --normalize range:0,6 --format png16"
   "--help"
   "banks"
   "banks --show edges"

@@ -85,6 +85,7 @@ public struct PictureProcessor: Sendable {
         if !writer.subfolder.isEmpty { try folder.makeSubfolder(writer.subfolder) }
         return try writer.write(to: sinks)
       }
+      writer.source.recycle()  // the maps' memory serves the next picture
       try checkStop()  // maps computed after the stop may be incomplete: none is kept
       entries += written.entries
       timings.encodeSeconds += written.encodeSeconds

@@ -13,6 +13,8 @@ public struct MapSource {
   private let fill: (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void
   /// The maps, when they are in memory already.
   private var tensor: Tensor?
+  /// `tensor` was made by `materialized()`: no one else holds it.
+  private var ownsTensor = false
   /// Filters computed together by the engine: groups of maps are best aligned to it.
   public let filterBlock: Int
   /// Seconds spent in the engine, and its floating-point operations.
@@ -113,15 +115,23 @@ public struct MapSource {
   }
 
   /// Every map computed once, as a tensor.
+  /// Its memory is a buffer given back by an earlier picture's maps when there is one (`recycle()`).
   public mutating func materialized() -> MapSource {
-    var tensor = Tensor(channels: count, height: height, width: width)
-    tensor.values.withUnsafeMutableBufferPointer { fill(filters: 0..<count, rows: 0..<height, into: $0.baseAddress!) }
-    var source = MapSource.tensor(tensor)
+    let values = LargeBuffers.reused(count: count * height * width) { fill(filters: 0..<count, rows: 0..<height, into: $0.baseAddress!) }
+    var source = MapSource.tensor(Tensor(channels: count, height: height, width: width, values: values))
+    source.ownsTensor = true
     source.engineSeconds = engineSeconds
     source.engineOperations = engineOperations
     source.stop = stop  // maps computed after a stop are incomplete: the writer must still see it
     source.bands = bands  // each layer's time
     return source
+  }
+
+  /// Gives the maps' memory back for the next picture's (`LargeBuffers.giveBack`) once they are written.
+  public mutating func recycle() {
+    guard ownsTensor, var tensor else { return }
+    self.tensor = nil
+    LargeBuffers.giveBack(&tensor.values)
   }
 
   /// Statistics and gray mappings of every map under `scaling`: over the maps in memory, or over bands of
