@@ -134,8 +134,10 @@ def main(repeats):
 # the 12 MP photo and on a 512x512 picture; W8 VGG's second layer alone at 1600x1200.
 
 def peer_chain_seconds(npz, picture):
-    return float(subprocess.run([python, peer, "chain", os.path.join(banks, npz), picture, "--repeat", "1"],
-                                capture_output=True, text=True, check=True).stdout)
+    """ONNX Runtime's first run and its steady state (median of 3 more runs in the same session)."""
+    first, steady = subprocess.run([python, peer, "chain", os.path.join(banks, npz), picture, "--repeat", "3"],
+                                   capture_output=True, text=True, check=True).stdout.split()
+    return float(first), float(steady)
 
 
 def deep_round(w2, w3, w4_first, record, algorithms, flops):
@@ -144,7 +146,9 @@ def deep_round(w2, w3, w4_first, record, algorithms, flops):
         record((name, "featuremaps", "wall"), wall)
         record((name, "featuremaps", "rss"), rss)
         algorithms[name] = lines[0]["timings"].get("maps", "")
-    record(("W6 vgg16-block1 12 MP", "onnxruntime", "seconds"), peer_chain_seconds("w6-vgg.npz", w2))
+    first, steady = peer_chain_seconds("w6-vgg.npz", w2)
+    record(("W6 vgg16-block1 12 MP", "onnxruntime", "seconds"), steady)
+    record(("W6 vgg16-block1 12 MP", "onnxruntime first", "seconds"), first)
     for name, picture in (("W7 deep5 12 MP", w2), ("W7 deep5 512x512", w3)):
         wall, rss, lines = ours([picture], os.path.join(banks, "deep5.json"))
         record((name, "featuremaps", "wall"), wall)
@@ -163,11 +167,15 @@ def deep_round(w2, w3, w4_first, record, algorithms, flops):
 
 
 def deep_report(m, algorithms):
-    out = ["\n| deep workload | featuremaps wall | peak RSS | ONNX Runtime (in memory) | how the maps were made |", "|---|---|---|---|---|"]
+    out = ["\n| deep workload | featuremaps wall | peak RSS | ONNX Runtime in memory, steady (first run) | how the maps were made |",
+           "|---|---|---|---|---|"]
     for name in ("W6 vgg16-block1 12 MP", "W6 vgg16-block1 12 MP, range", "W7 deep5 12 MP", "W7 deep5 512x512"):
-        ort_time = m.get(("W6 vgg16-block1 12 MP", "onnxruntime", "seconds")) if name.startswith("W6") else None
+        ort = "-"
+        if name.startswith("W6"):
+            ort = (f"{m[('W6 vgg16-block1 12 MP', 'onnxruntime', 'seconds')]:.2f} s "
+                   f"({m[('W6 vgg16-block1 12 MP', 'onnxruntime first', 'seconds')]:.2f} s)")
         out.append(f"| {name} | {m[(name, 'featuremaps', 'wall')]:.2f} s | {m[(name, 'featuremaps', 'rss')]:.0f} MiB | "
-                   f"{f'{ort_time:.2f} s' if ort_time else '-'} | {algorithms.get(name, '-')} |")
+                   f"{ort} | {algorithms.get(name, '-')} |")
     out.append("\n| W7 layer | GFLOP/s 12 MP | GFLOP/s 512x512 | ratio |\n|---|---|---|---|")
     for i in range(1, 7):
         big, small = m.get(("W7 deep5 12 MP", f"layer {i}", "gflops")), m.get(("W7 deep5 512x512", f"layer {i}", "gflops"))
@@ -184,8 +192,8 @@ def deep_goals(m):
     layer_ratios = [m[("W7 deep5 12 MP", f"layer {i}", "gflops")] / m[("W7 deep5 512x512", f"layer {i}", "gflops")]
                     for i in range(1, 7) if ("W7 deep5 12 MP", f"layer {i}", "gflops") in m]
     return [
-        ("W6 vgg16-block1 12 MP wall vs ONNX Runtime <= 1.0x", m[("W6 vgg16-block1 12 MP", "featuremaps", "wall")] / ort_time, "<=", 1.0),
-        ("W6 with --normalize range wall vs ONNX Runtime <= 0.6x", m[("W6 vgg16-block1 12 MP, range", "featuremaps", "wall")] / ort_time, "<=", 0.6),
+        ("W6 vgg16-block1 12 MP wall vs ONNX Runtime's steady run <= 1.0x", m[("W6 vgg16-block1 12 MP", "featuremaps", "wall")] / ort_time, "<=", 1.0),
+        ("W6 with --normalize range wall vs ONNX Runtime's steady run <= 0.6x", m[("W6 vgg16-block1 12 MP, range", "featuremaps", "wall")] / ort_time, "<=", 0.6),
         ("W6 peak RSS <= 1 GiB (MiB)", max(m[("W6 vgg16-block1 12 MP", "featuremaps", "rss")], m[("W6 vgg16-block1 12 MP, range", "featuremaps", "rss")]), "<=", 1024),
         ("W7 deep5 12 MP peak RSS <= 1 GiB (MiB)", m[("W7 deep5 12 MP", "featuremaps", "rss")], "<=", 1024),
         ("W7 every layer's GFLOP/s at 12 MP >= 0.8x at 512x512 (worst)", min(layer_ratios), ">=", 0.8),

