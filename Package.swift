@@ -123,7 +123,7 @@ let package = Package(
         "featuremaps", "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "InputPreparation", "Pipeline", "MapWriting", "Teaching", "Figures",
         "TestSupport",
       ],
-      exclude: ["Expected", "Regressions", "Trained", "Pictures"]),
+      exclude: ["Expected", "Regressions", "Trained", "Pictures", "Activations"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -149,7 +149,7 @@ extension PreparedConv {
           for f in filters.compactMap({ $0 }) {
             for y in wantedRows {
               let row = output.row(filter: f, y: y, width: outW) + x0
-              finish(row, into: row, count: columns, bias: 0)
+              finish(row, into: row, count: columns, bias: 0, filter: f)
             }
           }
         }

@@ -379,7 +379,7 @@ public struct PreparedConv: @unchecked Sendable {
       if simple {
         fm_finish_row(kernel, sums, out, Int32(outW), computed.bias[f], computed.activation == .relu ? 1 : 0)
       } else {
-        finish(sums, into: out, count: outW, bias: computed.bias[f])
+        finish(sums, into: out, count: outW, bias: computed.bias[f], filter: f)
       }
     }
   }
@@ -451,7 +451,7 @@ public struct PreparedConv: @unchecked Sendable {
                 }
               }
             }
-            finish(acc, into: output.row(filter: f, y: oy, width: outW), count: outW, bias: computed.bias[f])
+            finish(acc, into: output.row(filter: f, y: oy, width: outW), count: outW, bias: computed.bias[f], filter: f)
           }
         }
       }
@@ -459,11 +459,11 @@ public struct PreparedConv: @unchecked Sendable {
   }
 
   @inline(__always)
-  func finish(_ sums: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int, bias: Float) {
+  func finish(_ sums: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int, bias: Float, filter: Int) {
     if computed.activation == .none {
       for x in 0..<count { out[x] = sums[x] + bias }
     } else {
-      for x in 0..<count { out[x] = computed.activation.apply(sums[x] + bias) }
+      for x in 0..<count { out[x] = computed.activation.apply(sums[x] + bias, filter: filter) }
     }
   }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The reference: the definitions written as obvious loops with Double accumulation. Slow on purpose;
 /// the tests hold the fast `Engine` to it, and `explain` shows its terms. It works out its own geometry
 /// (padding, output sizes) and its own padding modes from the definitions, so that a mistake in
@@ -160,6 +162,31 @@ extension ReferenceEngine {
     }
     let bias = conv.bias[f]
     let preActivation = Float(sum + Double(bias))
-    return ConvValue(sum: sum, bias: bias, preActivation: preActivation, value: conv.activation.apply(preActivation))
+    return ConvValue(sum: sum, bias: bias, preActivation: preActivation,
+                     value: Float(conv.activation.reference(Double(preActivation), filter: f)))
+  }
+}
+
+extension Activation {
+  /// The definition in Double, written apart from `apply` (which the engine runs in Float): what the tests
+  /// hold the engine's activations to.
+  public func reference(_ x: Double, filter: Int) -> Double {
+    switch self {
+    case .none: return x
+    case .relu: return Swift.max(x, 0)
+    case .relu6: return Swift.min(Swift.max(x, 0), 6)
+    case .leakyReLU(let slope): return x >= 0 ? x : x * Double(slope)
+    case .sigmoid: return 1 / (1 + Foundation.exp(-x))
+    case .tanh: return Foundation.tanh(x)
+    case .silu: return x / (1 + Foundation.exp(-x))
+    case .hardSwish: return x * Swift.min(Swift.max(x + 3, 0), 6) / 6
+    case .hardSigmoid(let alpha, let beta): return Swift.min(Swift.max(Double(alpha) * x + Double(beta), 0), 1)
+    case .gelu: return x * (1 + Foundation.erf(x / 2.0.squareRoot())) / 2
+    case .geluTanh: return x * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x))) / 2
+    case .elu(let alpha): return x > 0 ? x : Double(alpha) * Foundation.expm1(x)
+    case .mish: return x * Foundation.tanh(x > 20 ? x : Foundation.log1p(Foundation.exp(x)))
+    case .clip(let low, let high): return Swift.min(Swift.max(x, Double(low)), Double(high))
+    case .prelu(let slopes): return x >= 0 ? x : x * Double(slopes[slopes.count == 1 ? 0 : filter])
+    }
   }
 }

@@ -68,6 +68,7 @@ struct ConvLayerDecoder {
       }
     }
     let kernel = Pair(shape!.rows, shape!.columns)
+    try checkSlopes(activation, filters: filterValues.count)
     let conv = ConvLayer(
       inputChannels: channelCount, filterCount: filterValues.count, kernel: kernel, weights: weights, bias: anyBias ? biases : nil,
       stride: stride, dilation: dilation, groups: groups, padding: padding, paddingMode: paddingMode,
@@ -121,6 +122,7 @@ struct ConvLayerDecoder {
       let base = try json["name"].map { (v) throws(BankError) in try bank.string(v, at("name")) } ?? "conv\(convNumber)"
       names = (0..<result.filterCount).map { "\(base)-\($0)" }
     }
+    try checkSlopes(activation, filters: result.filterCount)
     let conv = ConvLayer(
       inputChannels: inputChannels.count, filterCount: result.filterCount, kernel: result.kernel, weights: result.weights,
       bias: result.bias, stride: stride, dilation: dilation, groups: groups, padding: padding, paddingMode: paddingMode,
@@ -149,12 +151,30 @@ struct ConvLayerDecoder {
     }
   }
 
+  /// PReLU has one slope, or one per filter.
+  func checkSlopes(_ activation: Activation, filters: Int) throws(BankError) {
+    guard !activation.fits(filters: filters), case .prelu(let slopes) = activation else { return }
+    throw bank.fail(at("slopes"), "\(slopes.count) slopes for \(filters) \(filters == 1 ? "filter" : "filters"): give one slope for all, or one per filter")
+  }
+
+  /// The activation and its parameters (`negative_slope`, `alpha`, `beta`, `min`, `max`: numbers;
+  /// `slopes`: an array, or one number). PReLU's slopes are counted against the filters in `BankLayer`.
   func activation() throws(BankError) -> Activation {
     let word = try json["activation"].map { (v) throws(BankError) in try bank.string(v, at("activation")) } ?? "none"
-    let slope = try json["negative_slope"].map { (v) throws(BankError) in try bank.number(v, at("negative_slope")) }
-    switch Activation.named(word, negativeSlope: slope.map { Float($0) }) {
+    var parameters: [String: [Float]] = [:]
+    for key in Activation.parameterNames {
+      guard let value = json[key] else { continue }
+      if key == "slopes", case .array = value {
+        parameters[key] = try bank.numbers(value, at(key))
+      } else {
+        parameters[key] = [try bank.number(value, at(key))]
+      }
+    }
+    switch Activation.named(word, parameters: parameters) {
     case .success(let activation): return activation
-    case .failure(let error): throw bank.fail(at(slope != nil && Activation.names.contains(word) ? "negative_slope" : "activation"), error.reason)
+    case .failure(let error):
+      let blamed = Activation.names.contains(word) ? parameters.keys.sorted().first.map(at) ?? at("activation") : at("activation")
+      throw bank.fail(blamed, error.reason)
     }
   }
 

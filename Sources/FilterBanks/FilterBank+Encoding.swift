@@ -38,7 +38,9 @@ extension FilterBank {
         ("padding_mode", .string(conv.paddingMode.rawValue)),
       ]
       members.append(("activation", .string(conv.activation.name)))
-      if let slope = conv.activation.negativeSlope { members.append(("negative_slope", .number(Double(slope)))) }
+      for (name, values) in conv.activation.parameters {
+        members.append((name, name == "slopes" ? .array(values.map { .number(Double($0)) }) : .number(Double(values[0]))))
+      }
       if conv.flip { members.append(("flip", .bool(true))) }
       let (cpg, kh, kw) = (conv.channelsPerGroup, conv.kernel.y, conv.kernel.x)
       let filters: [JSONValue] = (0..<conv.filterCount).map { f in

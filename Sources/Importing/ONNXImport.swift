@@ -8,7 +8,7 @@ extension ONNXConv {
     func pair(_ values: [Int]?, _ what: String) throws(WeightsRequestFailure) -> Pair {
       guard let values else { return Pair(1) }
       guard values.count == 2, values.allSatisfy({ $0 >= 1 }) else {
-        throw WeightsRequestFailure(field: "node", reason: "node '\(name)' has \(what) \(values): featuremaps imports 2-D convolutions")
+        throw WeightsRequestFailure(field: "node", reason: "\(described) has \(what) \(values): featuremaps imports 2-D convolutions")
       }
       return Pair(values[0], values[1])
     }
@@ -17,34 +17,73 @@ extension ONNXConv {
     case "SAME_UPPER": padding = .same
     case "VALID": padding = .fixed(.none)
     case "SAME_LOWER":
-      throw WeightsRequestFailure(field: "node", reason: "node '\(name)' pads SAME_LOWER, which a bank cannot say; give --padding")
+      // At stride 1 the padding does not depend on the input's size: the odd pixel goes above and left.
+      let (s, d) = (try pair(strides, "strides"), try pair(dilations, "dilations"))
+      guard s == Pair(1), let kernelShape, kernelShape.count == 2 else {
+        throw WeightsRequestFailure(
+          field: "node", reason: "\(described) pads SAME_LOWER with strides \(strides ?? [1, 1]), which depends on the picture's size and a bank cannot say; give --padding")
+      }
+      let (totalY, totalX) = (d.y * (kernelShape[0] - 1), d.x * (kernelShape[1] - 1))
+      padding = .fixed(Padding(top: totalY - totalY / 2, left: totalX - totalX / 2, bottom: totalY / 2, right: totalX / 2))
     default:
       guard let pads else {
         padding = .fixed(.none)
         break
       }
       guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else {
-        throw WeightsRequestFailure(field: "node", reason: "node '\(name)' has pads \(pads): featuremaps imports 2-D convolutions")
+        throw WeightsRequestFailure(field: "node", reason: "\(described) has pads \(pads): featuremaps imports 2-D convolutions")
       }
       padding = .fixed(Padding(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3]))
     }
     return (try pair(strides, "strides"), try pair(dilations, "dilations"), padding)
   }
 
-  /// The bank's activation for the node the chain stops at: none when it stops at no activation, nil when
-  /// the node is one a bank cannot express (a Clip to other bounds than 0 and 6 or 0 and nothing).
-  public func bankActivation() -> Activation? {
-    guard let node = activation else { return Activation.none }
+  /// The node as messages name it: `node 'conv1'`, or `node 3 (unnamed)`.
+  public var described: String { name.isEmpty ? "node \(index) (unnamed)" : "node '\(name)'" }
+
+  /// The bank's activation for the node the chain stops at (none when it stops at no activation), with
+  /// PRelu's slopes read from `reader` and counted against `filters`; or why the node cannot be one.
+  public func bankActivation(reader: any WeightsReader, filters: Int) -> Result<Activation, WeightsRequestFailure> {
+    guard let node = activation else { return .success(.none) }
+    func fail(_ reason: String) -> Result<Activation, WeightsRequestFailure> {
+      .failure(WeightsRequestFailure(field: "node", reason: "\(described) is followed by \(node.op), \(reason)"))
+    }
     switch node.op {
-    case "Relu": return .relu
-    case "Sigmoid": return .sigmoid
-    case "Tanh": return .tanh
-    case "LeakyRelu": return .leakyReLU(negativeSlope: node.alpha ?? Activation.defaultNegativeSlope)
+    case "Relu": return .success(.relu)
+    case "Sigmoid": return .success(.sigmoid)
+    case "Tanh": return .success(.tanh)
+    case "SiLU": return .success(.silu)
+    case "HardSwish": return .success(.hardSwish)
+    case "Mish": return .success(.mish)
+    case "LeakyRelu": return .success(.leakyReLU(negativeSlope: node.alpha ?? Activation.defaultNegativeSlope))
+    case "Elu": return .success(.elu(alpha: node.alpha ?? 1))
+    case "HardSigmoid": return .success(.hardSigmoid(alpha: node.alpha ?? 0.2, beta: node.beta ?? 0.5))
+    case "Gelu":
+      switch node.approximate ?? "none" {
+      case "none": return .success(.gelu)
+      case "tanh": return .success(.geluTanh)
+      default: return fail("whose approximate \"\(node.approximate ?? "")\" is neither none nor tanh")
+      }
     case "Clip":
-      if node.minimum == 0 && node.maximum == 6 { return .relu6 }
-      if node.minimum == 0 && node.maximum == nil { return .relu }
-      return nil
-    default: return nil
+      let (low, high) = (node.minimum ?? -.greatestFiniteMagnitude, node.maximum ?? .greatestFiniteMagnitude)
+      guard low <= high else { return fail("whose min \(low) is greater than its max \(high)") }
+      if low == 0 && high == 6 { return .success(.relu6) }
+      if low == 0 && node.maximum == nil { return .success(.relu) }
+      return .success(.clip(minimum: low, maximum: high))
+    case "PRelu":
+      guard let tensorName = node.slopes else { return fail("without a slope") }
+      let tensor: WeightsTensor
+      do {
+        tensor = try reader.require(tensorName)
+      } catch {
+        return .failure(WeightsRequestFailure(field: "node", reason: error.description))
+      }
+      guard tensor.values.count == 1 || tensor.values.count == filters else {
+        return fail("whose slope '\(tensorName)' has \(tensor.values.count) values for \(filters) filters: PReLU has 1 or one per filter")
+      }
+      guard tensor.values.allSatisfy(\.isFinite) else { return fail("whose slope '\(tensorName)' is not finite") }
+      return .success(.prelu(slopes: tensor.values))
+    default: return fail("which a bank cannot express")
     }
   }
 
@@ -53,7 +92,7 @@ extension ONNXConv {
     guard let kernelShape, kernelShape != [filters.kernel.y, filters.kernel.x] else { return }
     throw WeightsRequestFailure(
       field: "node",
-      reason: "node '\(name)' states kernel_shape \(kernelShape), but its weight '\(weight)' holds \(filters.kernel.y)x\(filters.kernel.x) kernels")
+      reason: "\(described) states kernel_shape \(kernelShape), but its weight '\(weight)' holds \(filters.kernel.y)x\(filters.kernel.x) kernels")
   }
 
   /// Folds the per-channel operations that follow the node into `weights` (F, ...) and `bias` (F), in
@@ -75,7 +114,7 @@ extension ONNXConv {
       guard tensor.values.count == 1 || tensor.values.count == filters else {
         throw WeightsRequestFailure(
           field: "node",
-          reason: "'\(name)' has shape \(shapeText(tensor.shape)), but the Conv node '\(self.name)' it folds into has \(filters) filters: a per-channel constant holds 1 or \(filters) values")
+          reason: "'\(name)' has shape \(shapeText(tensor.shape)), but the Conv \(self.described) it folds into has \(filters) filters: a per-channel constant holds 1 or \(filters) values")
       }
       used.append(name)
       return tensor.values.count == 1 ? [Double](repeating: Double(tensor.values[0]), count: filters) : tensor.values.map(Double.init)

@@ -23,7 +23,18 @@ extension WeightsRequest {
       throw WeightsRequestFailure(field: "weight", reason: "'\(weight)' has shape \(shapeText(tensor.shape)); a conv weight is 4-D (\(layout.rawValue))")
     }
     let s = tensor.shape
+    // No layout given, and the default (OIHW) reads a square HWIO kernel as long thin ones: say so.
+    if self.layout == nil, layout == .oihw, s[2] != s[3], s[0] == s[1], groups >= 1, s[2] == channels / max(groups, 1) {
+      throw WeightsRequestFailure(
+        field: "weight",
+        reason: "'\(weight)' has shape \(shapeText(s)): read as OIHW (the default) that is \(s[0]) filters of \(s[2])x\(s[3]) kernels, as HWIO \(s[3]) filters of \(s[0])x\(s[1]) kernels over \(s[2]) channels; give --layout HWIO (or --layout OIHW)")
+    }
     let (filters, perGroup, kh, kw) = layout == .oihw ? (s[0], s[1], s[2], s[3]) : (s[3], s[2], s[0], s[1])
+    if groups >= 1, perGroup * groups > channels {
+      throw WeightsRequestFailure(
+        field: "weight",
+        reason: "'\(weight)' has shape \(shapeText(s)) (\(layout.rawValue)): its filters see \(perGroup * groups) input channels\(groups > 1 ? " (\(groups) groups of \(perGroup))" : ""), but an imported layer's input is the picture's \(channels) channel\(channels == 1 ? "" : "s"): it is a layer deeper in the network, not a first layer")
+    }
     guard groups >= 1, channels % groups == 0, perGroup == channels / groups else {
       let expected = layout == .oihw ? "[filters, \(channels / max(groups, 1)), rows, columns]" : "[rows, columns, \(channels / max(groups, 1)), filters]"
       throw WeightsRequestFailure(

@@ -53,7 +53,13 @@ enum ReportData {
 
   static func activation(_ activation: Activation) -> JSONValue {
     var members: [(key: String, value: JSONValue)] = [("kind", .string(activation.name))]
-    if let slope = activation.negativeSlope { members.append(("slope", .number(Double(slope)))) }
+    for (name, values) in activation.parameters {
+      switch name {
+      case "negative_slope": members.append(("slope", .number(Double(values[0]))))
+      case "slopes": members.append(("slopes", .array(values.map { .number(Double($0)) })))
+      default: members.append((name, .number(Double(values[0]))))
+      }
+    }
     return .object(members)
   }
 

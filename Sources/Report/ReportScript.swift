@@ -58,18 +58,36 @@ enum ReportScript {
         throw new Error("unknown padding mode " + mode);
       }
 
-      // Activation.apply, in float32.
-      function activate(v, activation) {
+      // erf to about 1e-7 (Abramowitz and Stegun 7.1.26): JavaScript has none.
+      function erf(x) {
+        const t = 1 / (1 + 0.3275911 * Math.abs(x));
+        const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+        return x < 0 ? -y : y;
+      }
+
+      // The activation's definition (Activation in the engine, docs/BANK-FORMAT.md), rounded to float32;
+      // `filter` picks PReLU's slope.
+      function activate(v, activation, filter) {
         const f = Math.fround;
-        switch (activation.kind) {
+        const a = activation;
+        switch (a.kind) {
           case "none": return v;
           case "relu": return v < 0 ? 0 : v;
           case "relu6": return Math.min(v < 0 ? 0 : v, 6);
-          case "leaky_relu": return v >= 0 ? v : f(v * activation.slope);
-          case "sigmoid": return f(1 / f(1 + f(Math.exp(-v))));
+          case "leaky_relu": return v >= 0 ? v : f(v * a.slope);
+          case "sigmoid": return f(1 / (1 + Math.exp(-v)));
           case "tanh": return f(Math.tanh(v));
+          case "silu": return f(v / (1 + Math.exp(-v)));
+          case "hard_swish": return f(v * Math.min(Math.max(v + 3, 0), 6) / 6);
+          case "hard_sigmoid": return f(Math.min(Math.max(a.alpha * v + a.beta, 0), 1));
+          case "gelu": return f(v * (1 + erf(v / Math.SQRT2)) / 2);
+          case "gelu_tanh": return f(v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))) / 2);
+          case "elu": return v > 0 ? v : f(a.alpha * Math.expm1(v));
+          case "mish": return f(v * Math.tanh(v > 20 ? v : Math.log1p(Math.exp(v))));
+          case "clip": return Math.min(Math.max(v, a.min), a.max);
+          case "prelu": return v >= 0 ? v : f(v * a.slopes[a.slopes.length === 1 ? 0 : filter]);
         }
-        throw new Error("unknown activation " + activation.kind);
+        throw new Error("unknown activation " + a.kind);
       }
 
       // GrayMapping.quantize for one value.
@@ -116,7 +134,7 @@ enum ReportScript {
         const value = output.values[(f * output.height + oy) * output.width + ox];
         return {
           channels: channels, sum: sum, bias: bias, preActivation: preActivation,
-          definedValue: activate(preActivation, layer.activation), value: value, gray: gray(value, layer.maps[f]),
+          definedValue: activate(preActivation, layer.activation, f), value: value, gray: gray(value, layer.maps[f]),
           rows: Array.from({ length: kh }, (_, k) => oy * sy - top + k * dy),
           columns: Array.from({ length: kw }, (_, k) => ox * sx - left + k * dx)
         };

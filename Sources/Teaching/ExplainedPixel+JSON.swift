@@ -2,7 +2,7 @@ import Basics
 
 extension ExplainedPixel {
   /// `{"layer", "filter", "x", "y", "stride", "dilation", "channels": [{"name", "patch", "padded", "kernel",
-  /// "products", "sum"}], "sum", "bias", "pre_activation", "activation", "value" (the engine's), "defined_value" (the definition's),
+  /// "products", "sum"}], "sum", "bias", "pre_activation", "activation", "activation_formula", "value" (the engine's), "defined_value" (the definition's),
   /// "gray"}` and a few more.
   public var json: JSONValue {
     func pair(_ p: ConvEngine.Pair) -> JSONValue { .array([.number(Double(p.y)), .number(Double(p.x))]) }
@@ -21,7 +21,7 @@ extension ExplainedPixel {
         ])
       })),
       ("sum", .number(sum)), ("bias", .number(Double(bias))), ("pre_activation", .number(Double(preActivation))),
-      ("activation", .string(activation)), ("value", .number(Double(value))),
+      ("activation", .string(activation)), ("activation_formula", .string(activationFormula)), ("value", .number(Double(value))),
       ("defined_value", .number(Double(definedValue))), ("gray", .number(Double(gray))),
       ("maximum_gray", .number(Double(mapping.maximumGray))),
       ("mapping", .object([("normalize", .string(mapping.modeName)), ("scale", .string(scope)), ("offset", .number(mapping.offset)),

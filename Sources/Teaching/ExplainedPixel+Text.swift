@@ -29,7 +29,8 @@ extension ExplainedPixel {
       ? "one channel: nothing to sum (a depthwise filter)" : "the \(channels.count) channels' sums added: summed, not averaged"
     out.append("sum over channels = \(TextTable.number(sum))   (\(summed))")
     out.append("+ bias \(TextTable.number(Double(bias)))  = \(TextTable.number(Double(preActivation)))   (pre-activation)")
-    out.append("activation \(activation) -> \(TextTable.number(Double(value)))   (the map's value as the engine computed it; the definition gives \(TextTable.number(Double(definedValue))))")
+    let definition = activation == "none" ? "" : ": \(activationFormula), x = \(TextTable.number(Double(preActivation)))"
+    out.append("activation \(activation)\(definition) -> \(TextTable.number(Double(value)))   (the map's value as the engine computed it; the definition gives \(TextTable.number(Double(definedValue))))")
     let subject = mapping.ofMagnitude ? "|value|" : "value"
     out.append("gray \(gray) of \(mapping.maximumGray)   (normalize \(mapping.modeName), scale \(scope): \(subject) = \(TextTable.number(mapping.offset)) + \(TextTable.number(mapping.scale)) x gray)")
     return out.joined(separator: "\n") + "\n"

@@ -40,6 +40,8 @@ public struct ExplainedPixel: Sendable {
   public var bias: Float
   public var preActivation: Float
   public var activation: String
+  /// The activation's definition, in x (the pre-activation).
+  public var activationFormula: String
   /// The map's value at (x, y) as the engine computed it (what --format npy writes).
   public var value: Float
   /// The value the definition gives (the reference): equal to `value` to float32 rounding.
@@ -80,7 +82,9 @@ extension LayerRun {
       columns: (0..<kw).map { x * conv.stride.x - p.left + $0 * conv.dilation.x },
       inputHeight: input.height, inputWidth: input.width, outputHeight: output.height, outputWidth: output.width,
       channels: channels, sum: defined.sum, bias: defined.bias, preActivation: defined.preActivation,
-      activation: conv.activation.description, value: output[f, y, x], definedValue: defined.value,
+      activation: conv.activation.description,
+      activationFormula: conv.activation.formula(filter: f),
+      value: output[f, y, x], definedValue: defined.value,
       gray: gray(output[f, y, x], map: f), mapping: maps[f].mapping, scope: scope)
   }
 }

@@ -4,7 +4,9 @@ import Foundation
 /// Identity and Transpose (tracking where the channel axis goes), it collects the Add, Sub, Mul, Div (by a
 /// constant that varies along the channel axis only) and BatchNormalization nodes, which fold into the
 /// conv's weights and bias, and stops at the first other node, recorded when it is an elementwise
-/// activation (Relu, LeakyRelu, Sigmoid, Tanh, Clip) for the importer to map.
+/// activation (Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish, HardSigmoid, Elu, Gelu, Mish, PRelu, and
+/// x * Sigmoid(x) or x * HardSigmoid(x) as exporters write SiLU and HardSwish) for the importer to map;
+/// any other node it stops at, or a branch, is recorded as where the chain ends (`endsBefore`).
 struct ConvChains {
   let reader: ONNXReader
   let nodes: [ONNXReader.Node]
@@ -27,7 +29,16 @@ struct ConvChains {
         folded: [], activation: nil)
       var current = node.outputs.first ?? ""
       var channelAxis = 1
-      walk: while let next = consumers[current], next.count == 1 {
+      walk: while let next = consumers[current] {
+        if next.count == 2, let gated = gatedActivation(current, next, consumers: consumers) {
+          conv.activation = gated.activation
+          current = gated.output
+          break walk
+        }
+        guard next.count == 1 else {
+          conv.endsBefore = "a branch: its output goes to \(next.count) nodes (" + next.map { describe(nodes[$0]) }.joined(separator: ", ") + ")"
+          break walk
+        }
         let follower = nodes[next[0]]
         let constant = follower.inputs.first { $0 != current && reader.has($0) }
         switch follower.op {
@@ -37,7 +48,10 @@ struct ConvChains {
           guard let perm = try ints(follower, "perm"), let axis = perm.firstIndex(of: channelAxis) else { break walk }
           channelAxis = axis
         case "Add", "Sub", "Mul", "Div":
-          guard follower.inputs.count == 2, let constant, perChannel(constant, axis: channelAxis, filters: filters) else { break walk }
+          guard follower.inputs.count == 2, let constant, perChannel(constant, axis: channelAxis, filters: filters) else {
+            conv.endsBefore = describe(follower) + (constant == nil ? " of two computed tensors" : " by a constant that is not one per channel")
+            break walk
+          }
           let first = follower.inputs[0] == current
           switch follower.op {
           case "Add": conv.folded.append(.add(constant))
@@ -53,8 +67,24 @@ struct ConvChains {
           else { break walk }
           conv.folded.append(.batchNorm(scale: follower.inputs[1], bias: follower.inputs[2], mean: follower.inputs[3],
                                         variance: follower.inputs[4], epsilon: try float(follower, "epsilon") ?? 1e-5))
-        case "Relu", "Sigmoid", "Tanh":
+        case "Relu", "Sigmoid", "Tanh", "HardSwish", "Mish":
           conv.activation = ONNXActivation(op: follower.op)
+          break walk
+        case "Elu":
+          conv.activation = ONNXActivation(op: follower.op, alpha: try float(follower, "alpha") ?? 1)
+          break walk
+        case "HardSigmoid":
+          conv.activation = ONNXActivation(op: follower.op, alpha: try float(follower, "alpha") ?? 0.2, beta: try float(follower, "beta") ?? 0.5)
+          break walk
+        case "Gelu":
+          conv.activation = ONNXActivation(op: follower.op, approximate: try string(follower, "approximate") ?? "none")
+          break walk
+        case "PRelu":
+          guard follower.inputs.count == 2, follower.inputs[0] == current, reader.has(follower.inputs[1]) else {
+            conv.endsBefore = describe(follower) + " (its slope is not a constant of the file)"
+            break walk
+          }
+          conv.activation = ONNXActivation(op: follower.op, slopes: follower.inputs[1])
           break walk
         case "LeakyRelu":
           conv.activation = ONNXActivation(op: follower.op, alpha: try float(follower, "alpha"))
@@ -64,6 +94,7 @@ struct ConvChains {
                                            maximum: try bound(follower, input: 2, attribute: "max"))
           break walk
         default:
+          conv.endsBefore = describe(follower)
           break walk
         }
         current = follower.outputs.first ?? ""
@@ -71,6 +102,25 @@ struct ConvChains {
       result.append(conv)
     }
     return result
+  }
+
+  /// `x * Sigmoid(x)` (SiLU) or `x * HardSigmoid(x)` (HardSwish, when its alpha and beta are 1/6 and 1/2),
+  /// as exporters write them: `x`'s two consumers are the gate and the Mul of `x` by the gate's output.
+  private func gatedActivation(_ x: String, _ consumers: [Int], consumers all: [String: [Int]]) -> (activation: ONNXActivation, output: String)? {
+    let pair = consumers.map { nodes[$0] }
+    guard let gate = pair.first(where: { ["Sigmoid", "HardSigmoid"].contains($0.op) && $0.inputs.first == x }),
+          let mul = pair.first(where: { $0.op == "Mul" }), let gated = gate.outputs.first,
+          Set(mul.inputs) == [x, gated], mul.inputs.count == 2, all[gated]?.count == 1, let output = mul.outputs.first
+    else { return nil }
+    if gate.op == "Sigmoid" { return (ONNXActivation(op: "SiLU"), output) }
+    let alpha = (try? float(gate, "alpha")) ?? 0.2, beta = (try? float(gate, "beta")) ?? 0.5
+    guard abs(Double(alpha ?? 0.2) - 1.0 / 6) < 1e-6, abs(Double(beta ?? 0.5) - 0.5) < 1e-7 else { return nil }
+    return (ONNXActivation(op: "HardSwish"), output)
+  }
+
+  /// A node as messages name it: its operator and its name.
+  private func describe(_ node: ONNXReader.Node) -> String {
+    node.name.isEmpty ? "an unnamed \(node.op) node" : "\(node.op) node '\(node.name)'"
   }
 
   /// Whether tensor `name`, broadcast against a rank-4 output, varies along `axis` only, with 1 or

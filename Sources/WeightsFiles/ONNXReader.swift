@@ -23,23 +23,37 @@ public struct ONNXConv: Sendable, Equatable {
   /// The elementwise node the chain stops at, as the graph states it (which of them a bank can express is
   /// the importer's business), if the chain stops at one.
   public var activation: ONNXActivation?
+  /// Where the chain ends when not at an activation: the node after it that a bank cannot express, or a
+  /// branch; nil at the graph's output.
+  public var endsBefore: String?
 }
 
 /// An elementwise node after a Conv's chain: its operator and the parameters a bank's activation could
 /// take from it.
 public struct ONNXActivation: Sendable, Equatable {
+  /// The operator, or `SiLU` for x * Sigmoid(x) (HardSwish also for x * HardSigmoid(x)).
   public var op: String
-  /// LeakyRelu's `alpha`.
+  /// LeakyRelu's, Elu's and HardSigmoid's `alpha`.
   public var alpha: Float?
+  /// HardSigmoid's `beta`.
+  public var beta: Float?
   /// Clip's bounds (inputs from opset 11, attributes before); nil where the node gives none.
   public var minimum: Float?
   public var maximum: Float?
+  /// Gelu's `approximate`: "none" or "tanh".
+  public var approximate: String?
+  /// PRelu's slope tensor.
+  public var slopes: String?
 
-  public init(op: String, alpha: Float? = nil, minimum: Float? = nil, maximum: Float? = nil) {
+  public init(op: String, alpha: Float? = nil, beta: Float? = nil, minimum: Float? = nil, maximum: Float? = nil,
+              approximate: String? = nil, slopes: String? = nil) {
     self.op = op
     self.alpha = alpha
+    self.beta = beta
     self.minimum = minimum
     self.maximum = maximum
+    self.approximate = approximate
+    self.slopes = slopes
   }
 }
 

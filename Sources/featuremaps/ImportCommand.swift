@@ -64,7 +64,8 @@ struct Import: ParsableCommand {
   @Option(name: .customLong("padding-mode"), help: ArgumentHelp("zeros, reflect, replicate, circular or symmetric.", valueName: "mode"))
   var paddingMode: PaddingMode?
 
-  @Option(help: ArgumentHelp(Words.list(Activation.names) + ".", valueName: "a"), completion: .list(Activation.names),
+  @Option(help: ArgumentHelp(Words.list(Activation.names) + "; parameters after a colon: clip:0,6, elu:1, hard_sigmoid:0.2,0.5, prelu:0.25.",
+                             valueName: "a"), completion: .list(Activation.names),
           transform: ActivationName.parse)
   var activation: ActivationName?
 
@@ -128,6 +129,11 @@ struct Import: ParsableCommand {
     }
   }
 
+  /// One line on standard error that does not stop the import.
+  static func note(_ line: String) {
+    FileHandle.standardError.write(Data("featuremaps: note: \(line)\n".utf8))
+  }
+
   /// Why the import wrote nothing: one line, status 2.
   struct Failure: Error { let message: String }
 
@@ -161,7 +167,9 @@ struct Import: ParsableCommand {
     if let node {
       guard let onnx = reader as? ONNXReader else { throw Failure(message: "\(reader.file): --node is for ONNX files") }
       guard let conv = onnx.convs.first(where: { $0.name == node || String($0.index) == node }) else {
-        throw Failure(message: "\(reader.file): has no Conv node '\(node)'; its Conv nodes are " + onnx.convs.map { "\($0.index) \($0.name)" }.joined(separator: ", "))
+        guard !onnx.convs.isEmpty else { throw Failure(message: "\(reader.file): has no Conv node at all: nothing a bank could import") }
+        throw Failure(message: "\(reader.file): has no Conv node '\(node)'; its Conv nodes are "
+          + onnx.convs.map { $0.name.isEmpty ? "\($0.index) (unnamed)" : "\($0.index) \($0.name)" }.joined(separator: ", "))
       }
       onnxConv = conv
       spec = WeightsRequest(file: reader.file, path: reader.file, weight: conv.weight, bias: conv.bias, layout: .oihw)
@@ -171,8 +179,6 @@ struct Import: ParsableCommand {
         if padding == nil { throw fail(error) }
       }
       groups = conv.group
-      // A Clip the bank cannot say is left out, as before: the maps are then those before the Clip.
-      activation = conv.bankActivation() ?? .none
     } else {
       guard let weight = weight ?? (reader.tensors.count == 1 ? reader.tensors[0].name : nil) else {
         throw Failure(message: "\(reader.file): give --weight NAME (or --node for ONNX); --list shows the \(reader.tensors.count) tensors")
@@ -186,13 +192,6 @@ struct Import: ParsableCommand {
     if let value = self.dilation { dilation = value.pair }
     if let value = self.padding { paddingRule = value.rule }
     if let value = self.groups { groups = value }
-    if let value = self.activation {
-      do {
-        activation = try value.activation(negativeSlope: negativeSlope)
-      } catch {
-        throw Failure(message: error.line)
-      }
-    }
     let input = bankInput
 
     var result: ImportedFilters
@@ -204,6 +203,25 @@ struct Import: ParsableCommand {
       }
     } catch {
       throw fail(error)
+    }
+    if let value = self.activation {
+      do {
+        activation = try value.activation(negativeSlope: negativeSlope, filters: result.filterCount)
+      } catch {
+        throw Failure(message: error.line)
+      }
+    } else if let onnxConv {
+      // The node's own activation: one the bank cannot take (PRelu's slopes of the wrong length, a Clip
+      // whose bounds cross) is refused, not left out.
+      switch onnxConv.bankActivation(reader: reader, filters: result.filterCount) {
+      case .success(let found): activation = found
+      case .failure(let error): throw fail(error)
+      }
+    }
+    // Nothing in silence: where the graph goes on past what the bank holds, say so.
+    if let onnxConv, let after = onnxConv.endsBefore, self.activation == nil {
+      let last = onnxConv.activation.map { "its \($0.op)" } ?? (onnxConv.folded.isEmpty ? "the Conv" : "what folds into it")
+      Self.note("\(reader.file): \(onnxConv.described): the bank stops after \(last), before \(after), which a bank cannot express")
     }
     let mode = paddingMode ?? .zeros
     let conv = ConvLayer(inputChannels: input.channels.count, filterCount: result.filterCount, kernel: result.kernel,

@@ -24,7 +24,13 @@ struct ImportListing {
         line += ", strides \(conv.strides ?? [1, 1]), pads \(conv.pads ?? [0, 0, 0, 0]), dilations \(conv.dilations ?? [1, 1])"
         line += ", group \(conv.group), auto_pad \(conv.autoPad)"
         if !conv.folded.isEmpty { line += "; folds " + conv.folded.map(\.description).joined(separator: ", ") }
-        if let activation = conv.bankActivation(), activation != .none { line += "; then \(activation.name)" }
+        let filters = onnx.tensors.first { $0.name == conv.weight }?.shape.first ?? 0
+        switch conv.bankActivation(reader: reader, filters: filters) {
+        case .success(let activation) where activation != .none: line += "; then \(activation.description)"
+        case .failure(let error): line += "; then \(conv.activation?.op ?? "?") (not importable: \(error.reason))"
+        default: break
+        }
+        if let after = conv.endsBefore { line += "; stops before \(after)" }
         lines.append(line)
       }
     }

@@ -129,20 +129,53 @@ struct PaddingValue: OptionValue, CustomStringConvertible {
 
 extension PaddingMode: ExpressibleByArgument {}
 
-/// `--activation`: an activation's name (`leaky_relu` takes its slope from `--negative-slope`).
+/// `--activation`: an activation's name, with its parameters after a colon in the order the bank format
+/// lists them (`clip:0,6`, `elu:1`, `hard_sigmoid:0.2,0.5`, `prelu:0.25`); `leaky_relu` also takes its
+/// slope from `--negative-slope`.
 struct ActivationName: OptionValue, CustomStringConvertible {
   var name: String
-  var description: String { name }
+  var values: [Float] = []
+  var description: String { values.isEmpty ? name : name + ":" + values.map { "\($0)" }.joined(separator: ",") }
+
+  /// The parameters each activation takes, in order.
+  static let parameterOrder = ["leaky_relu": ["negative_slope"], "hard_sigmoid": ["alpha", "beta"], "elu": ["alpha"],
+                               "clip": ["min", "max"], "prelu": ["slopes"]]
+
   static func parse(_ text: String) throws(OptionValueError) -> ActivationName {
-    guard Activation.names.contains(text) else { throw OptionValueError("give \(Words.list(Activation.names)), e.g. --activation relu") }
-    return ActivationName(name: text)
+    let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+    let name = parts.first ?? ""
+    guard Activation.names.contains(name) else {
+      throw OptionValueError("give \(Words.list(Activation.names)), e.g. --activation relu or --activation clip:0,6")
+    }
+    guard parts.count == 2 else { return ActivationName(name: name) }
+    let values = parts[1].split(separator: ",", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) }
+    guard !values.isEmpty, values.allSatisfy({ $0?.isFinite == true }) else {
+      throw OptionValueError("\(name)'s parameters are numbers after a colon, e.g. --activation clip:0,6")
+    }
+    let order = parameterOrder[name] ?? []
+    guard order == ["slopes"] || values.count <= order.count, !order.isEmpty else {
+      throw OptionValueError(order.isEmpty ? "\(name) takes no parameters" : "\(name) takes \(order.count == 1 ? "one" : "up to \(order.count)") parameters: \(order.joined(separator: ", "))")
+    }
+    return ActivationName(name: name, values: values.map { $0! })
   }
 
-  /// The activation, with `slope` for leaky_relu.
-  func activation(negativeSlope: Double?) throws(CommandFailure) -> Activation {
-    switch Activation.named(name, negativeSlope: negativeSlope.map { Float($0) }) {
+  /// The activation, with `negativeSlope` for leaky_relu (unless the parameters give it); PReLU's slopes are
+  /// counted against `filters` when known.
+  func activation(negativeSlope: Double?, filters: Int? = nil) throws(CommandFailure) -> Activation {
+    let order = Self.parameterOrder[name] ?? []
+    var parameters: [String: [Float]] = [:]
+    if order == ["slopes"] {
+      parameters["slopes"] = values
+    } else {
+      for (key, value) in zip(order, values) { parameters[key] = [value] }
+    }
+    if let negativeSlope {
+      guard name == "leaky_relu" else { throw CommandFailure("--negative-slope: a negative slope is only used with leaky_relu", .usage) }
+      parameters["negative_slope"] = parameters["negative_slope"] ?? [Float(negativeSlope)]
+    }
+    switch Activation.named(name, parameters: parameters, filters: filters) {
     case .success(let activation): return activation
-    case .failure(let error): throw CommandFailure("--negative-slope: \(error.reason)", .usage)
+    case .failure(let error): throw CommandFailure("--activation: \(error.reason)", .usage)
     }
   }
 }

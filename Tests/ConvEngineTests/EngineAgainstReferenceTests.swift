@@ -41,7 +41,12 @@ final class EngineAgainstReferenceTests: XCTestCase {
       padding = .fixed(Padding(top: Int.random(in: 0...3, using: &rng), left: Int.random(in: 0...3, using: &rng),
                                bottom: Int.random(in: 0...3, using: &rng), right: Int.random(in: 0...3, using: &rng)))
     }
-    let activations: [Activation] = [.none, .relu, .relu6, .leakyReLU(negativeSlope: 0.2), .sigmoid, .tanh]
+    // Every activation, fused into every path; the reference computes each in Double from its definition.
+    let activations: [Activation] = [
+      .none, .relu, .relu6, .leakyReLU(negativeSlope: 0.2), .sigmoid, .tanh, .silu, .hardSwish,
+      .hardSigmoid(alpha: 0.2, beta: 0.5), .gelu, .geluTanh, .elu(alpha: 0.7), .mish, .clip(minimum: -0.5, maximum: 1.5),
+      .prelu(slopes: [0.25]), .prelu(slopes: (0..<filters).map { Float($0) * 0.3 - 0.4 }),
+    ]
     let conv = ConvLayer(
       inputChannels: channels, filterCount: filters, kernel: kernel,
       weights: rng.floats(filters * channelsPerGroup * kernel.y * kernel.x), bias: rng.floats(filters),
@@ -121,6 +126,42 @@ final class EngineAgainstReferenceTests: XCTestCase {
     if Engine.Path.avx2.isSupported { XCTAssertGreaterThan(forcedCases[.spaceToDepth] ?? 0, 30, "space-to-depth forced") }
     if Engine.Path.avx2.isSupported { XCTAssertGreaterThan(polyphase, 20, "too few cases took the space-to-depth path") }
     XCTAssertGreaterThan(refused, 10, "the refusals were not exercised")
+  }
+
+  /// Every activation fused into every kernel and algorithm: a layer each of them takes (3x3 over 8 channels
+  /// for Winograd and the channels-last kernels, 7x7 over 3 for the FFT and the row kernels, stride 2 for
+  /// space-to-depth), 20 filters so that PReLU's per-filter slopes cross filter blocks, against the
+  /// reference's Double definitions.
+  func testEveryActivationOnEveryPathAndAlgorithm() throws {
+    var rng = SeededRandom(seed: 26)
+    let shapes: [(channels: Int, kernel: Int, stride: Int)] = [(8, 3, 1), (3, 7, 1), (3, 7, 2)]
+    let activations: [Activation] = [
+      .silu, .hardSwish, .hardSigmoid(alpha: 1.0 / 6, beta: 0.5), .gelu, .geluTanh, .elu(alpha: 1), .mish,
+      .clip(minimum: -1, maximum: 0.5), .prelu(slopes: [0.2]), .prelu(slopes: (0..<20).map { Float($0) / 10 - 1 }),
+    ]
+    var checked: [PreparedConv.Forcing: Int] = [:]
+    for shape in shapes {
+      let input = Tensor.random(channels: shape.channels, height: 19, width: 41, &rng)
+      let weights = rng.floats(20 * shape.channels * shape.kernel * shape.kernel).map { $0 * 0.6 }
+      for activation in activations {
+        let conv = ConvLayer(inputChannels: shape.channels, filterCount: 20, kernel: Pair(shape.kernel), weights: weights,
+                             bias: rng.floats(20), stride: Pair(shape.stride), padding: .same, activation: activation)
+        let reference = try ReferenceEngine.apply(conv, to: input)
+        for path in Self.paths {
+          assertClose(try Engine(threads: 2, path: path, algorithm: .direct).apply(conv, to: input), reference, "\(activation), \(path), direct")
+          for forcing in [PreparedConv.Forcing.winograd, .fft, .spaceToDepth] {
+            guard let output = forcedOutput(conv, input, path: path, forcing: forcing, threads: 2) else { continue }
+            assertClose(output, reference, "\(activation), \(path), \(forcing)")
+            checked[forcing, default: 0] += 1
+          }
+        }
+      }
+    }
+    if Engine.Path.avx512.isSupported {
+      XCTAssertEqual(checked[.winograd], activations.count, "Winograd")
+      XCTAssertGreaterThanOrEqual(checked[.fft] ?? 0, activations.count, "FFT")
+    }
+    if Engine.Path.avx2.isSupported { XCTAssertGreaterThanOrEqual(checked[.spaceToDepth] ?? 0, activations.count, "space-to-depth") }
   }
 
   /// The whole output of `conv` with `forcing`, or nil where that algorithm cannot compute the layer on `path`.
