@@ -164,10 +164,10 @@ static void fm_png_flush_file(png_structp png) {
 }
 
 // The image data is filtered and compressed here; libpng writes the signature and every chunk around
-// it. Levels 0 and 1 stream: a band of gray rows at a time is asked for, filtered, compressed by the
-// run-length encoder (rle_deflate.c, stored blocks for level 0) and written as IDAT chunks, all while
-// the band is in the cache, and no whole-map copy is made. Levels 2-12 go to libdeflate, which wants
-// the whole filtered image at once: the rows are asked for in one band.
+// it. The rows come as the caller has them (`fm_png_writer_rows`). Levels 0 and 1 stream: each band of
+// filtered rows is compressed by the run-length encoder (rle_deflate.c, stored blocks for level 0) and
+// written as IDAT chunks while it is in the cache, and no whole-map copy is made. Levels 2-12 go to
+// libdeflate, which wants the whole filtered image at once: it is compressed at the close.
 #define FM_IDAT_PIECE (64u * 1024u * 1024u)
 #define FM_STREAMED_BAND_BYTES (128u * 1024u)  // filtered bytes per block: stays in L2 between the passes
 #define FM_STREAMED_IDAT_BYTES (1024u * 1024u)
@@ -376,28 +376,4 @@ fm_status fm_png_writer_close(fm_png_writer *w, int finish, char *message) {
   }
   fm_png_writer_free(w);
   return status;
-}
-
-fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, int bit_depth, int compression_level,
-                            fm_png_filter filter, fm_png_rows rows_of, void *rows_context, const char *const *text_keys,
-                            const char *const *text_values, int text_count, char *message) {
-  fm_png_writer *writer = NULL;
-  fm_status status = fm_png_writer_open(path, width, height, bit_depth, compression_level, filter, text_keys, text_values,
-                                        text_count, &writer, message);
-  if (status != FM_OK) return status;
-  size_t row_bytes = (size_t)width * ((size_t)bit_depth / 8);
-  uint32_t band_rows = writer->band_rows;
-  uint8_t *grays = malloc(row_bytes * band_rows > 0 ? row_bytes * band_rows : 1);
-  if (grays == NULL) {
-    fm_png_writer_close(writer, 0, message);
-    snprintf(message, FM_MESSAGE_SIZE, "out of memory for a %ux%u map", width, height);
-    return FM_ERR_NO_MEMORY;
-  }
-  for (uint32_t y = 0; y < height && status == FM_OK; y += band_rows) {
-    uint32_t count = height - y < band_rows ? height - y : band_rows;
-    rows_of(rows_context, y, count, grays);
-    status = fm_png_writer_rows(writer, grays, count);
-  }
-  free(grays);
-  return fm_png_writer_close(writer, 1, message);
 }

@@ -52,34 +52,18 @@ public enum GrayPNG {
   public static func write(width: Int, height: Int, bitDepth: Int, to path: String, compression: PNGCompression = .fast,
                            text: [(key: String, value: String)] = [],
                            rows: (_ first: Int, _ count: Int, _ out: UnsafeMutableRawPointer) -> Void) throws(OutputError) {
-    precondition(bitDepth == 8 || bitDepth == 16)
-    let file = AtomicFile(finalPath: path)
-    var message = [CChar](repeating: 0, count: Int(FM_MESSAGE_SIZE))
-    let keys = text.map { strdup($0.key) }
-    let values = text.map { strdup($0.value) }
-    defer {
-      keys.forEach { free($0) }
-      values.forEach { free($0) }
+    let writer = try RowWriter(width: width, height: height, bitDepth: bitDepth, to: path, compression: compression, text: text)
+    // Bands of about 128 KiB of samples: the writer filters and compresses them while they are in the cache.
+    let rowBytes = max(1, width * bitDepth / 8)
+    let bandRows = max(1, min(height, (128 << 10) / rowBytes))
+    let band = UnsafeMutableRawPointer.allocate(byteCount: bandRows * rowBytes, alignment: 16)
+    defer { band.deallocate() }
+    for first in stride(from: 0, to: height, by: bandRows) {
+      let count = min(bandRows, height - first)
+      rows(first, count, band)
+      writer.append(band, count: count)
     }
-    typealias Rows = (Int, Int, UnsafeMutableRawPointer) -> Void
-    let status = withoutActuallyEscaping(rows) { (rows: @escaping Rows) -> fm_status in
-      var source = rows
-      return withUnsafeMutablePointer(to: &source) { source in
-        file.temporaryPath.withCString { cPath in
-          fm_png_write_gray(
-            cPath, UInt32(width), UInt32(height), Int32(bitDepth), Int32(compression.level),
-            compression.filter == .up ? FM_PNG_FILTER_UP : FM_PNG_FILTER_NONE,
-            { context, first, count, out in context!.assumingMemoryBound(to: Rows.self).pointee(Int(first), Int(count), out!) },
-            source, keys.map { UnsafePointer($0) }, values.map { UnsafePointer($0) }, Int32(text.count), &message)
-        }
-      }
-    }
-    guard status == FM_OK else {
-      file.discard()
-      let words = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      throw OutputError(path: path, reason: "cannot write: \(OutputError.lowercasingFirst(words))")
-    }
-    try file.commit()
+    try writer.finish()
   }
 
   /// A grayscale PNG written as its rows come, in order, under a temporary name until `finish` (a writer

@@ -30,7 +30,7 @@ extension WeightsRequest {
         reason: "'\(weight)' has shape \(shapeText(s)): read as OIHW (the default) that is \(s[0]) filters of \(s[2])x\(s[3]) kernels, as HWIO \(s[3]) filters of \(s[0])x\(s[1]) kernels over \(s[2]) channels; give --layout HWIO (or --layout OIHW)")
     }
     let (filters, perGroup, kh, kw) = layout == .oihw ? (s[0], s[1], s[2], s[3]) : (s[3], s[2], s[0], s[1])
-    if groups >= 1, perGroup * groups > channels {
+    if groups >= 1, perGroup * groups > max(channels, 3) {  // more than any picture has
       throw WeightsRequestFailure(
         field: "weight",
         reason: "'\(weight)' has shape \(shapeText(s)) (\(layout.rawValue)): its filters see \(perGroup * groups) input channels\(groups > 1 ? " (\(groups) groups of \(perGroup))" : ""), but an imported layer's input is the picture's \(channels) channel\(channels == 1 ? "" : "s"): it is a layer deeper in the network, not a first layer")

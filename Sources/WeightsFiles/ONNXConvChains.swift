@@ -27,6 +27,7 @@ struct ConvChains {
         kernelShape: try ints(node, "kernel_shape"),
         group: try ints(node, "group")?.first ?? 1, autoPad: try string(node, "auto_pad") ?? "NOTSET",
         folded: [], activation: nil)
+      conv.input = node.inputs[0]
       var current = node.outputs.first ?? ""
       var channelAxis = 1
       walk: while let next = consumers[current] {
@@ -69,15 +70,19 @@ struct ConvChains {
                                         variance: follower.inputs[4], epsilon: try float(follower, "epsilon") ?? 1e-5))
         case "Relu", "Sigmoid", "Tanh", "HardSwish", "Mish":
           conv.activation = ONNXActivation(op: follower.op)
+          current = follower.outputs.first ?? ""
           break walk
         case "Elu":
           conv.activation = ONNXActivation(op: follower.op, alpha: try float(follower, "alpha") ?? 1)
+          current = follower.outputs.first ?? ""
           break walk
         case "HardSigmoid":
           conv.activation = ONNXActivation(op: follower.op, alpha: try float(follower, "alpha") ?? 0.2, beta: try float(follower, "beta") ?? 0.5)
+          current = follower.outputs.first ?? ""
           break walk
         case "Gelu":
           conv.activation = ONNXActivation(op: follower.op, approximate: try string(follower, "approximate") ?? "none")
+          current = follower.outputs.first ?? ""
           break walk
         case "PRelu":
           guard follower.inputs.count == 2, follower.inputs[0] == current, reader.has(follower.inputs[1]) else {
@@ -85,9 +90,11 @@ struct ConvChains {
             break walk
           }
           conv.activation = ONNXActivation(op: follower.op, slopes: follower.inputs[1])
+          current = follower.outputs.first ?? ""
           break walk
         case "LeakyRelu":
           conv.activation = ONNXActivation(op: follower.op, alpha: try float(follower, "alpha"))
+          current = follower.outputs.first ?? ""
           break walk
         case "Clip":
           conv.activation = ONNXActivation(op: follower.op, minimum: try bound(follower, input: 1, attribute: "min"),
@@ -99,9 +106,90 @@ struct ConvChains {
         }
         current = follower.outputs.first ?? ""
       }
+      // After a Transpose that moved the channels, what follows reads another layout: no stem goes on.
+      conv.output = channelAxis == 1 ? current : ""
       result.append(conv)
     }
     return result
+  }
+
+  /// The sequential stem from the graph's input: the first Conv chain that reads a tensor no node makes,
+  /// then, as long as a chain's output goes to exactly one node, the next Conv's chain or a MaxPool /
+  /// AveragePool, up to and with `until` (a Conv's name or number, a pooling node's name).
+  func stem(of convs: [ONNXConv], until: String?) throws(WeightsError) -> ONNXStem {
+    var consumers: [String: [Int]] = [:]
+    for (i, node) in nodes.enumerated() {
+      for input in node.inputs where !input.isEmpty { consumers[input, default: []].append(i) }
+    }
+    let made = Set(nodes.flatMap(\.outputs))
+    guard var conv = convs.first(where: { !made.contains($0.input) && !reader.has($0.input) }) else {
+      return ONNXStem(steps: [], endsBefore: "no Conv node reads the graph's input", reachedUntil: false)
+    }
+    var stem = ONNXStem(steps: [], endsBefore: nil, reachedUntil: until == nil)
+    var seen: Set<String> = []
+    while true {
+      stem.steps.append(.conv(conv))
+      if let until, conv.name == until || String(conv.index) == until {
+        stem.reachedUntil = true
+        return stem
+      }
+      var current = conv.output
+      var nextConv: ONNXConv?
+      while nextConv == nil {
+        guard !current.isEmpty else {
+          stem.endsBefore = conv.endsBefore ?? "a layout whose channels a Transpose moved"
+          return stem
+        }
+        // A cycle (a tensor seen again) ends the walk instead of looping.
+        guard seen.insert(current).inserted else {
+          stem.endsBefore = "a cycle in the graph"
+          return stem
+        }
+        guard let next = consumers[current] else { return stem }  // the graph's output
+        // A fork where one path goes on as a layer (a residual block's shortcut joins it later, where the
+        // stem then stops): that path; any other fork ends the stem.
+        let onward = next.filter { ["Conv", "MaxPool", "AveragePool"].contains(nodes[$0].op) }
+        guard next.count == 1 || onward.count == 1 else {
+          stem.endsBefore = "a branch: its output goes to \(next.count) nodes (" + next.map { describe(nodes[$0]) }.joined(separator: ", ") + ")"
+          return stem
+        }
+        let node = nodes[next.count == 1 ? next[0] : onward[0]]
+        switch node.op {
+        case "Conv":
+          guard let found = convs.first(where: { $0.input == current && $0.name == node.name }) else {
+            stem.endsBefore = describe(node)
+            return stem
+          }
+          nextConv = found
+        case "MaxPool", "AveragePool":
+          let kernel = try ints(node, "kernel_shape") ?? []
+          let strides = try ints(node, "strides") ?? [1, 1]
+          let pads = try ints(node, "pads") ?? [0, 0, 0, 0]
+          let autoPad = try string(node, "auto_pad") ?? "NOTSET"
+          let ceil = try ints(node, "ceil_mode")?.first ?? 0
+          let dilations = try ints(node, "dilations") ?? [1, 1]
+          let countsPadding = try ints(node, "count_include_pad")?.first ?? 0
+          guard kernel.count == 2, strides.count == 2, pads.count == 4, ["NOTSET", "VALID"].contains(autoPad), ceil == 0,
+                dilations == [1, 1], node.op == "MaxPool" || countsPadding == 1 || pads == [0, 0, 0, 0]
+          else {
+            stem.endsBefore = describe(node) + " (a bank pools 2-D windows without ceil_mode, dilations or auto_pad SAME, and averages count padded zeros)"
+            return stem
+          }
+          stem.steps.append(.pool(name: node.name, average: node.op == "AveragePool", kernel: kernel, strides: strides, pads: pads))
+          if let until, node.name == until {
+            stem.reachedUntil = true
+            return stem
+          }
+          current = node.outputs.first ?? ""
+        default:
+          // A join (a residual Add, a Concat) reads tensors the stem does not make alone.
+          let joined = node.inputs.filter { !$0.isEmpty && !reader.has($0) }.count > 1
+          stem.endsBefore = describe(node) + (joined ? " of two computed tensors" : "")
+          return stem
+        }
+      }
+      conv = nextConv!
+    }
   }
 
   /// `x * Sigmoid(x)` (SiLU) or `x * HardSigmoid(x)` (HardSwish, when its alpha and beta are 1/6 and 1/2),

@@ -26,6 +26,9 @@ public struct ONNXConv: Sendable, Equatable {
   /// Where the chain ends when not at an activation: the node after it that a bank cannot express, or a
   /// branch; nil at the graph's output.
   public var endsBefore: String?
+  /// The tensor the Conv reads, and the one its chain ends with (after its activation, if any).
+  public var input = ""
+  public var output = ""
 }
 
 /// An elementwise node after a Conv's chain: its operator and the parameters a bank's activation could
@@ -87,6 +90,14 @@ public struct ONNXReader: WeightsReader {
   public var format: WeightsFormat { .onnx }
   public let tensors: [TensorInfo]
   public private(set) var convs: [ONNXConv] = []
+  /// The graph's nodes, in order.
+  private var nodes: [Node] = []
+
+  /// The graph's sequential stem from its input (see `ONNXStem`), up to and with the node named `until` (a
+  /// Conv's name or number, or a pooling node's name) when given.
+  public func stem(until: String?) throws(WeightsError) -> ONNXStem {
+    try ConvChains(reader: self, nodes: nodes).stem(of: convs, until: until)
+  }
   /// The file's bytes (mapped), which attributes and tensors are read from.
   let bytes: Data
   private let tensorMessages: [String: Range<Int>]
@@ -143,6 +154,7 @@ public struct ONNXReader: WeightsReader {
     }
     tensors = infos
     tensorMessages = messages
+    self.nodes = nodes
     convs = try ConvChains(reader: self, nodes: nodes).convs()
   }
 
@@ -256,4 +268,20 @@ public struct ONNXReader: WeightsReader {
     }
     return WeightsTensor(name: name, shape: shape, values: values)
   }
+}
+
+/// The layers of a graph a bank can hold one after the other from its input: Conv chains (each with what
+/// folds into it and its activation) and MaxPool/AveragePool nodes, in order, and where and why it stops.
+public struct ONNXStem: Sendable, Equatable {
+  public enum Step: Sendable, Equatable {
+    case conv(ONNXConv)
+    /// `average`: AveragePool (counting padded zeros: `count_include_pad`); `pads` [top, left, bottom, right].
+    case pool(name: String, average: Bool, kernel: [Int], strides: [Int], pads: [Int])
+  }
+  public var steps: [Step]
+  /// The node a bank cannot express (or the branch) the stem stops before; nil when it ends at the graph's
+  /// output or at the node asked for.
+  public var endsBefore: String?
+  /// The node asked for (`until`) was reached (true when none was asked for).
+  public var reachedUntil: Bool
 }

@@ -49,6 +49,9 @@ struct Import: ParsableCommand {
   @Option(help: ArgumentHelp("ONNX: take weight, bias, geometry, folded affine nodes and activation from this Conv node (its name, or its number counting Conv nodes from 1); flags given override its geometry.", valueName: "name-or-n"))
   var node: String?
 
+  @Option(help: ArgumentHelp("ONNX: a multi-layer bank of the graph's stem, from its input: each Conv with what folds into it and its activation, MaxPool and AveragePool, up to and with this node (a Conv's name or number, a pooling node's name), or 'end': as far as a bank can go. Says where and why it stopped.", valueName: "node"))
+  var until: String?
+
   @Option(help: ArgumentHelp("Stride: N or Y,X.", valueName: "s"), transform: PairValue.parse)
   var stride: PairValue?
 
@@ -110,6 +113,14 @@ struct Import: ParsableCommand {
       }
     }
     if let std, std.values.contains(where: { $0 <= 0 }) { throw ValidationError("--std needs positive numbers") }
+    if until != nil {
+      let perLayer: [(String, Bool)] = [("--node", node != nil), ("--weight", weight != nil), ("--bias", bias != nil),
+                                         ("--batchnorm", batchnorm != nil), ("--stride", stride != nil), ("--padding", padding != nil),
+                                         ("--dilation", dilation != nil), ("--groups", groups != nil), ("--activation", activation != nil)]
+      if let (option, _) = perLayer.first(where: { $0.1 }) {
+        throw ValidationError("--until takes every layer from the graph's nodes: \(option) cannot be given with it")
+      }
+    }
   }
 
   func run() throws {
@@ -121,6 +132,10 @@ struct Import: ParsableCommand {
       let reader = try open(input)
       if list {
         print(ImportListing(reader: reader).text, terminator: "")
+        return
+      }
+      if let until {
+        try write(try stemBank(from: reader, until: until == "end" ? nil : until))
         return
       }
       try write(try importedBank(from: reader))
@@ -239,6 +254,79 @@ struct Import: ParsableCommand {
     return FilterBank(
       name: bankName, description: about ?? "Imported from \(file) (\(what)).", source: FilterBank.Source(members: members),
       input: input, layers: [BankLayer(layer: .conv(conv), outputNames: names, path: "")])
+  }
+
+  // MARK: - An ONNX graph's stem
+
+  /// Every layer of the graph's stem (`ONNXReader.stem`) as one bank: conv layers named conv1, conv2, ...,
+  /// pooling layers between them.
+  private func stemBank(from reader: any WeightsReader, until: String?) throws(Failure) -> FilterBank {
+    guard let onnx = reader as? ONNXReader else { throw Failure(message: "\(reader.file): --until is for ONNX files") }
+    let stem: ONNXStem
+    do {
+      stem = try onnx.stem(until: until)
+    } catch {
+      throw Failure(message: error.description)
+    }
+    guard stem.reachedUntil, !stem.steps.isEmpty else {
+      let stop = stem.endsBefore.map { "stops before \($0)" } ?? "ends at the graph's output"
+      throw Failure(message: "\(reader.file): the stem from the graph's input \(stop)" + (until.map { ", before reaching node '\($0)'" } ?? ""))
+    }
+    let input = bankInput
+    var layers: [BankLayer] = []
+    var channels = input.channels
+    var tensors: [String] = []
+    var nodes: [JSONValue] = []
+    for step in stem.steps {
+      switch step {
+      case .conv(let conv):
+        let (layer, read) = try onnxLayer(conv, reader: onnx, inputChannels: channels.count)
+        let number = layers.filter { if case .conv = $0.layer { return true } else { return false } }.count + 1
+        let names = (0..<layer.filterCount).map { "conv\(number)-\($0)" }
+        layers.append(BankLayer(layer: .conv(layer), outputNames: names, path: ""))
+        channels = names
+        tensors += read
+        nodes.append(.string(conv.name))
+      case .pool(let name, let average, let kernel, let strides, let pads):
+        let pool = PoolLayer(kind: average ? .average : .max, size: Pair(kernel[0], kernel[1]), stride: Pair(strides[0], strides[1]),
+                             padding: Padding(top: pads[0], left: pads[1], bottom: pads[2], right: pads[3]))
+        layers.append(BankLayer(layer: .pool(pool), outputNames: channels, path: ""))
+        nodes.append(.string(name))
+      }
+    }
+    // Nothing in silence: where the graph goes on past the bank, and why.
+    if let after = stem.endsBefore {
+      Self.note("\(reader.file): the stem stops after \(layers.count) layer\(layers.count == 1 ? "" : "s"), before \(after), which a bank cannot express")
+    }
+    let file = URL(fileURLWithPath: reader.file).lastPathComponent
+    var members: [(key: String, value: JSONValue)] = [
+      ("kind", .string("imported")), ("file", .string(file)), ("sha256", .string(try Self.sha256(reader.file))),
+      ("tensors", .array(tensors.map { .string($0) })), ("nodes", .array(nodes)),
+    ]
+    members += sourceMembers.map { ($0.key, .string($0.value)) }
+    return FilterBank(
+      name: bankName, description: about ?? "The stem of \(file) from its input: \(layers.count) layers.",
+      source: FilterBank.Source(members: members), input: input, layers: layers)
+  }
+
+  /// One Conv node's chain as a conv layer over `inputChannels`, everything from the graph; and the
+  /// tensors read.
+  private func onnxLayer(_ conv: ONNXConv, reader: ONNXReader, inputChannels: Int) throws(Failure) -> (ConvLayer, [String]) {
+    func fail(_ error: WeightsRequestFailure) -> Failure { Failure(message: "\(reader.file): \(error.reason)") }
+    do throws(WeightsRequestFailure) {
+      let (stride, dilation, padding) = try conv.geometry()
+      let spec = WeightsRequest(file: reader.file, path: reader.file, weight: conv.weight, bias: conv.bias, layout: .oihw)
+      var result = try spec.read(from: reader, channels: inputChannels, groups: conv.group)
+      try conv.check(result)
+      result.tensors += try conv.fold(into: &result.weights, bias: &result.bias, filters: result.filterCount, reader: reader)
+      let activation = try conv.bankActivation(reader: reader, filters: result.filterCount).get()
+      let layer = ConvLayer(inputChannels: inputChannels, filterCount: result.filterCount, kernel: result.kernel, weights: result.weights,
+                            bias: result.bias, stride: stride, dilation: dilation, groups: conv.group, padding: padding,
+                            activation: activation)
+      return (layer, result.tensors)
+    } catch {
+      throw fail(error)
+    }
   }
 
   private var bankName: String { name ?? FilterBank.defaultName(out ?? "imported") }

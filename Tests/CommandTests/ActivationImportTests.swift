@@ -114,6 +114,62 @@ final class ImportShapeTests: TemporaryFolderTestCase {
   }
 }
 
+/// `import --until`: a network's stem as one bank, layer after layer against ONNX Runtime's intermediate
+/// outputs (Activations/stem.onnx: Conv-BN-SiLU, depthwise Conv-BN-HardSwish, MaxPool, 1x1 Conv-BN-PRelu,
+/// then a residual Add).
+final class StemImportTests: TemporaryFolderTestCase {
+  let models = Project.path("Tests/CommandTests/Activations")
+
+  func testTheStemImportsUpToTheResidualAddAndMatchesONNXRuntimeLayerByLayer() throws {
+    let imported = try runFeaturemaps(["import", "\(models)/stem.onnx", "--until", "end", "--out", path("stem.json")])
+    XCTAssertEqual(imported.status, 0, imported.stderr)
+    XCTAssertEqual(imported.stderr, "featuremaps: note: \(models)/stem.onnx: the stem stops after 4 layers, before Add node 'residual' of two computed tensors, which a bank cannot express\n")
+    let layers = try XCTUnwrap(try json("stem.json")["layers"] as? [[String: Any]])
+    XCTAssertEqual(layers.map { $0["type"] as? String }, ["conv", "conv", "maxpool", "conv"])
+    XCTAssertEqual(layers.map { $0["activation"] as? String }, ["silu", "hard_swish", nil, "prelu"])
+    XCTAssertEqual(layers[1]["groups"] as? Int, 8)
+
+    let run = try runFeaturemaps([Project.path("Tests/CommandTests/Pictures/small.png"), "--bank", path("stem.json"), "--out", path("m"),
+                                  "--format", "npy", "--all-layers", "-q"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    var first = 0
+    for layer in 1...4 {
+      let reference = try readNPYStack("\(models)/stem-layer\(layer).npy")
+      let scale = max(reference.values.map(abs).max() ?? 0, 1e-30)
+      let plane = reference.height * reference.width
+      let name = layer == 4 ? "conv3" : layer == 3 ? "conv2" : "conv\(layer)"
+      for f in 0..<reference.count {
+        let file = path("m/small/layer\(layer)/\(String(format: "%02d", first + f))-\(name)-\(f).npy")
+        let mine = try readNPY(file)
+        XCTAssertEqual([mine.height, mine.width], [reference.height, reference.width], "layer \(layer)")
+        let worst = zip(mine.values, reference.values[(f * plane)..<((f + 1) * plane)]).map { abs($0 - $1) }.max() ?? .infinity
+        XCTAssertLessThanOrEqual(worst / scale, 1e-5, "layer \(layer), map \(f): largest difference from ONNX Runtime \(worst)")
+      }
+      first += reference.count
+    }
+  }
+
+  func testUntilANamedNodeAndRequestsThatCannotBeMet() throws {
+    let upToPool = try runFeaturemaps(["import", "\(models)/stem.onnx", "--until", "pool", "--out", path("p.json")])
+    XCTAssertEqual(upToPool.status, 0, upToPool.stderr)
+    XCTAssertEqual(upToPool.stderr, "")  // stopped where asked: nothing to say
+    XCTAssertEqual((try json("p.json")["layers"] as? [[String: Any]])?.count, 3)
+    let cases: [([String], String)] = [
+      (["--until", "residual"],
+       "featuremaps: \(models)/stem.onnx: the stem from the graph's input stops before Add node 'residual' of two computed tensors, before reaching node 'residual'\n"),
+      (["--until", "conv9"],
+       "featuremaps: \(models)/stem.onnx: the stem from the graph's input stops before Add node 'residual' of two computed tensors, before reaching node 'conv9'\n"),
+      (["--until", "end", "--stride", "2"], "Error: --until takes every layer from the graph's nodes: --stride cannot be given with it\n"),
+    ]
+    for (arguments, message) in cases {
+      let result = try runFeaturemaps(["import", "\(models)/stem.onnx"] + arguments + ["--out", path("x.json")])
+      XCTAssertEqual(result.status, 2, arguments.joined(separator: " "))
+      XCTAssertTrue(result.stderr.hasPrefix(message), "\(arguments): \(result.stderr)")
+      XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.json")))
+    }
+  }
+}
+
 /// A NumPy .npy of little-endian Float32 with shape (count, height, width).
 func readNPYStack(_ path: String) throws -> (count: Int, height: Int, width: Int, values: [Float]) {
   let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))

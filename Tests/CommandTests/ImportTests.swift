@@ -169,6 +169,8 @@ final class ImportTests: TemporaryFolderTestCase {
     XCTAssertEqual(lines[0], "\(Self.weights("convs.onnx")): ONNX, 13 tensors")
     XCTAssertEqual(lines[1], "  conv1.weight  FLOAT  [4, 3, 3, 3]")
     XCTAssertTrue(lines.contains("  2  second  weight conv2.weight [4, 3, 3, 3], bias none, strides [2, 1], pads [0, 1, 2, 1], dilations [1, 2], group 1, auto_pad NOTSET; folds Add add.bias, Sub sub.mean, Mul mul.scale, Add add.beta; then relu6"), result.stdout)
+    // The first node's chain: its batch norm, its activation.
+    XCTAssertTrue(lines.contains("  1  first  weight conv1.weight [4, 3, 3, 3], bias conv1.bias, strides [1, 1], pads [1, 1, 1, 1], dilations [1, 1], group 1, auto_pad NOTSET; folds BatchNormalization; then relu"), result.stdout)
   }
 }
 

@@ -25,7 +25,10 @@ public enum WeightsFuzzing {
         result.weights = weights
       }
       _ = try? conv.geometry()
-      _ = conv.bankActivation()
+      _ = conv.bankActivation(reader: reader, filters: weight.shape[0])
     }
+    // The stem from the graph's input, whole and up to each Conv (cycles and forks end it, never loop).
+    _ = try? onnx.stem(until: nil)
+    for conv in onnx.convs.prefix(4) { _ = try? onnx.stem(until: conv.name) }
   }
 }

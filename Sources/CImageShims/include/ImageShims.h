@@ -60,19 +60,6 @@ void fm_decoded_free(fm_decoded *decoded);
 
 typedef enum { FM_PNG_FILTER_NONE = 0, FM_PNG_FILTER_UP = 1 } fm_png_filter;
 
-/// Gives rows `first` ..< `first + count` of a map's samples into `out` (uint8, or native-endian uint16 for
-/// 16 bits): `count` x width samples. Must not fail.
-typedef void (*fm_png_rows)(void *context, uint32_t first, uint32_t count, void *out);
-
-/// Writes a whole grayscale PNG to `path`: `height` rows of `width` samples, which `rows` gives band by
-/// band (in order, each row once), uint8 for `bit_depth` 8 or native-endian uint16 for 16.
-/// `compression_level` 0 stores, 1 is the run-length coder (rle_deflate.h), 2-12 are libdeflate's levels;
-/// `text_*` become tEXt chunks. On failure the file may exist, partial: the caller writes to a temporary
-/// name.
-fm_status fm_png_write_gray(const char *path, uint32_t width, uint32_t height, int bit_depth, int compression_level,
-                            fm_png_filter filter, fm_png_rows rows, void *rows_context, const char *const *text_keys,
-                            const char *const *text_values, int text_count, char *message);
-
 /// A grayscale PNG written as its rows come: `fm_png_writer_open`, then `fm_png_writer_rows` with every row
 /// in order (uint8, or native-endian uint16 for 16 bits), then `fm_png_writer_close` (which frees it; with
 /// `finish` 0 it only gives up). Levels 0 and 1 hold a band of rows; libdeflate's levels hold the whole

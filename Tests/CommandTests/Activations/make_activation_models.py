@@ -95,3 +95,39 @@ for name, strides in (("same_lower", [1, 1]), ("same_lower_strided", [2, 2])):
 # 16 input channels: both told from their shapes.
 np.save(os.path.join(here, "hwio.npy"), rng.normal(0, 0.3, size=(3, 3, 3, 4)).astype(np.float32))
 np.save(os.path.join(here, "grouped16.npy"), rng.normal(0, 0.3, size=(16, 4, 3, 3)).astype(np.float32))
+
+# A network's stem: Conv-BN-SiLU, depthwise Conv-BN-HardSwish, MaxPool, 1x1 Conv-BN-PRelu, then a residual
+# Add of the last two paths. ONNX Runtime's output of each layer is saved as stem-layerN.npy.
+def bn(name, channels):
+    return [const(f"{name}_s", rng.uniform(0.5, 1.5, channels), [channels]), const(f"{name}_b", rng.normal(0, 0.2, channels), [channels]),
+            const(f"{name}_m", rng.normal(0, 0.2, channels), [channels]), const(f"{name}_v", rng.uniform(0.5, 2, channels), [channels])]
+
+
+w1 = rng.normal(0, 0.5, size=(8, 3, 3, 3)).astype(np.float32)
+w2 = rng.normal(0, 0.5, size=(8, 1, 3, 3)).astype(np.float32)
+w3 = rng.normal(0, 0.4, size=(8, 8, 1, 1)).astype(np.float32)
+stem_nodes = [
+    node("Conv", ["x", "w1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+    node("BatchNormalization", ["c1", "bn1_s", "bn1_b", "bn1_m", "bn1_v"], ["n1"], name="bn1"),
+    node("Sigmoid", ["n1"], ["g1"], name="sig1"), node("Mul", ["n1", "g1"], ["a1"], name="silu1"),
+    node("Conv", ["a1", "w2"], ["c2"], name="conv2", pads=[1, 1, 1, 1], group=8),
+    node("BatchNormalization", ["c2", "bn2_s", "bn2_b", "bn2_m", "bn2_v"], ["n2"], name="bn2"),
+    node("HardSwish", ["n2"], ["a2"], name="hswish2"),
+    node("MaxPool", ["a2"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+    node("Conv", ["p", "w3"], ["c3"], name="conv3"),
+    node("BatchNormalization", ["c3", "bn3_s", "bn3_b", "bn3_m", "bn3_v"], ["n3"], name="bn3"),
+    node("PRelu", ["n3", "slope3"], ["a3"], name="prelu3"),
+    node("Add", ["a3", "p"], ["y"], name="residual"),
+]
+stem_inits = ([helper.make_tensor("w1", TensorProto.FLOAT, w1.shape, w1.ravel()), helper.make_tensor("w2", TensorProto.FLOAT, w2.shape, w2.ravel()),
+               helper.make_tensor("w3", TensorProto.FLOAT, w3.shape, w3.ravel()), const("slope3", rng.uniform(-0.3, 0.6, 8), [8, 1, 1])]
+              + bn("bn1", 8) + bn("bn2", 8) + bn("bn3", 8))
+outputs = [helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, 8, None, None]) for name in ("y", "a1", "a2", "p", "a3")]
+stem_graph = helper.make_graph(stem_nodes, "stem", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, None, None])], outputs, stem_inits)
+stem_model = helper.make_model(stem_graph, opset_imports=[helper.make_opsetid("", 14)], ir_version=8)
+onnx.checker.check_model(stem_model)
+onnx.save(stem_model, os.path.join(here, "stem.onnx"))
+x = (np.asarray(Image.open(picture).convert("RGB"), dtype=np.float32) / 255).transpose(2, 0, 1)[None].copy()
+results = ort.InferenceSession(stem_model.SerializeToString(), providers=["CPUExecutionProvider"]).run(["a1", "a2", "p", "a3"], {"x": x})
+for i, value in enumerate(results, start=1):
+    np.save(os.path.join(here, f"stem-layer{i}.npy"), value[0].astype(np.float32))
