@@ -13,14 +13,16 @@ struct Import: ParsableCommand {
     abstract: "Turn trained weights into a bank, resolve a bank's \"from\" layers, or list a weights file's tensors.",
     discussion: """
       WEIGHTS is a NumPy .npy/.npz, safetensors, PyTorch .pth/.pt (zip or legacy; a state dict), ONNX .onnx or \
-      Keras .h5/.weights.h5 file, recognised by content. The bank written has one conv layer, the weights \
-      listed, and records the file's SHA-256 and the tensors read in its "source".
+      Keras .h5/.weights.h5 file, recognised by content. The bank written has one conv layer (with --until, \
+      every layer of an ONNX network's stem), the weights listed, and records the file's SHA-256 and the \
+      tensors read in its "source".
 
       Examples:
         featuremaps import resnet.pth --list
         featuremaps import resnet.pth --weight conv1.weight --batchnorm bn1 \\
           --stride 2 --padding 3 --activation relu --out conv1.json
         featuremaps import model.onnx --node 1 --out conv1.json
+        featuremaps import model.onnx --until end --out stem.json
         featuremaps import vgg.weights.h5 --list
         featuremaps import my-bank.json --out self-contained.json
       """)
