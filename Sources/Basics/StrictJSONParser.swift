@@ -69,7 +69,10 @@ public struct StrictJSONParser {
     case UInt8(ascii: "n"): return try expect("null", value: .null)
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
     case UInt8(ascii: "/"): throw error("comments are not allowed in JSON")
-    default: throw error("unexpected character '\(Character(Unicode.Scalar(byte)))'; expected a value")
+    default:
+      // A byte that is not printable ASCII (a binary file given as JSON) is shown by its value, never raw.
+      let shown = (0x20..<0x7F).contains(byte) ? "character '\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16, uppercase: true))"
+      throw error("unexpected \(shown); expected a value")
     }
   }
 

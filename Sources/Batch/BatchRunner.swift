@@ -63,7 +63,10 @@ public final class BatchRunner: @unchecked Sendable {
   public init(processor: PictureProcessor, outputRoot: String, options: BatchOptions) {
     progress = ProgressLine(wanted: options.showProgress && !options.quiet)
     self.processor = processor
-    self.outputRoot = outputRoot
+    // "maps/" and "maps" name the same folder: paths under it are written with one slash.
+    var root = outputRoot
+    while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+    self.outputRoot = root
     self.options = options
   }
 

@@ -21,6 +21,11 @@ public enum BankCatalog {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), !isDirectory.boolValue {
       let bytes = try FilterBank.readFile(argument)
+      if let kind = WeightsSignature.kind(of: bytes) {
+        throw BankError(
+          file: argument, path: "",
+          reason: "is \(kind), not a bank: make one with featuremaps import \(argument) --out bank.json (--list shows what it holds)")
+      }
       let folder = URL(fileURLWithPath: argument).deletingLastPathComponent().path
       let bank = try FilterBank.parse(bytes, file: argument, defaultName: FilterBank.defaultName(argument), folder: folder,
                                       weights: weights)
@@ -30,11 +35,14 @@ public enum BankCatalog {
       return try builtInBank(builtIn)
     }
     let looksLikePath = argument.contains("/") || argument.hasSuffix(".json")
+    let closest = builtInNames.map { ($0, EditDistance.between(argument.lowercased(), $0)) }
+      .filter { $0.1 <= max(2, $0.0.count / 3) }.min { $0.1 < $1.1 }?.0
     throw BankError(
       file: argument, path: "",
       reason: looksLikePath
         ? "no such bank file"
-        : "no bank file or built-in bank of that name; built-in banks: \(builtInNames.joined(separator: ", "))")
+        : "no bank file or built-in bank of that name; " + (closest.map { "did you mean \($0)? " } ?? "")
+          + "built-in banks: \(builtInNames.joined(separator: ", "))")
   }
 
   /// Every built-in bank, parsed.
@@ -51,5 +59,24 @@ public enum BankCatalog {
     let bytes = Array(file.json.utf8)
     let bank = try FilterBank.parse(bytes, file: "builtin:\(file.name)", defaultName: file.name)
     return LoadedBank(bank: bank, file: "builtin:\(file.name)", sha256: SHA256.hex(bytes))
+  }
+}
+
+/// What a weights file given where a bank was expected is, from its first bytes (the formats `featuremaps
+/// import` reads), so that the message can point to the import instead of failing as JSON.
+enum WeightsSignature {
+  static func kind(of bytes: [UInt8]) -> String? {
+    func starts(_ prefix: [UInt8]) -> Bool { bytes.count >= prefix.count && Array(bytes.prefix(prefix.count)) == prefix }
+    if starts([0x93] + Array("NUMPY".utf8)) { return "a NumPy .npy weights file" }
+    if starts([0x50, 0x4B, 0x03, 0x04]) { return "a zip of weights (.npz, or a PyTorch file)" }
+    if starts([0x89] + Array("HDF".utf8)) { return "an HDF5 (Keras) weights file" }
+    if bytes.count >= 2, bytes[0] == 0x80, (2...5).contains(bytes[1]) { return "a pickled (legacy PyTorch) weights file" }
+    // safetensors: a little-endian header length, then the header's JSON.
+    if bytes.count > 9, bytes[8] == UInt8(ascii: "{"), bytes[2...7].allSatisfy({ $0 == 0 }) { return "a safetensors weights file" }
+    // ONNX: a protobuf ModelProto, field 1 (ir_version) first.
+    if bytes.count > 2, bytes[0] == 0x08, bytes[1] < 0x20, bytes.contains(UInt8(ascii: "C")) && !bytes.prefix(64).contains(UInt8(ascii: "{")) {
+      return "an ONNX model"
+    }
+    return nil
   }
 }

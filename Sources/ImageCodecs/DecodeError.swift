@@ -29,11 +29,14 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible, Sendable {
   /// The reason alone, without the path.
   public var reason: String {
     switch self {
-    case .io(_, let reason), .corrupt(_, _, let reason), .truncated(_, _, let reason),
-      .unsupported(_, _, let reason), .outOfMemory(_, let reason):
+    case .truncated(_, let format, let reason):
+      // libjpeg can decode what is there: say how.
+      return format == .jpeg ? reason + " (--allow-truncated decodes it, the missing rows gray)" : reason
+    case .io(_, let reason), .corrupt(_, _, let reason), .unsupported(_, _, let reason), .outOfMemory(_, let reason):
       return reason
-    case .notAPicture:
-      return "not a JPEG or PNG picture (its first bytes match neither signature)"
+    case .notAPicture(let path):
+      let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+      return size == 0 ? "is empty (0 bytes), not a picture" : "not a JPEG or PNG picture (its first bytes match neither signature)"
     case .tooManyPixels(_, let width, let height, let limit):
       let pixels = Double(width) * Double(height)
       return "image is \(width)x\(height) = \(Self.megapixels(pixels)), over the limit of "

@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import WeightsFiles
 
 /// A first argument that is no file, no option and no subcommand, but close to a subcommand's name, is a
 /// mistyped subcommand (`featuremaps summry edges`): said so, instead of treating it as a picture and

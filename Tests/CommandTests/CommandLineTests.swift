@@ -158,7 +158,7 @@ final class CommandLineTests: TemporaryFolderTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: path("maps/rocket")))
     let unknown = try runFeaturemaps([rocket, "--bank", "edgy", "--out", path("maps")])
     XCTAssertEqual(unknown.status, 2)
-    XCTAssertEqual(unknown.stderr, "featuremaps: edgy: no bank file or built-in bank of that name; built-in banks: \(BankCatalog.builtInNames.joined(separator: ", "))\n")
+    XCTAssertEqual(unknown.stderr, "featuremaps: edgy: no bank file or built-in bank of that name; did you mean edges? built-in banks: \(BankCatalog.builtInNames.joined(separator: ", "))\n")
   }
 
   func testMissingAndCorruptPicturesFailWithOneLineAndTheOthersAreStillWritten() throws {
