@@ -1,5 +1,10 @@
 /// Numbers as featuremaps prints them for people.
 public enum NumberText {
+  /// A count and its noun, singular or plural as the count asks: "1 filter", "64 filters".
+  public static func counted(_ n: Int, _ noun: String, plural: String? = nil) -> String {
+    "\(n) " + (n == 1 ? noun : plural ?? noun + "s")
+  }
+
   /// A whole number in groups of three digits: 118,013,952.
   public static func grouped(_ n: Int) -> String {
     let digits = String(n.magnitude)

@@ -53,7 +53,7 @@ public struct PictureDecoder: Sendable {
     var picture = Self.planes(from: decoded, format: format)
     let warning = Self.message(&decoded.warning)
     if !warning.isEmpty {
-      let more = decoded.warning_count > 1 ? " (and \(decoded.warning_count - 1) more warnings)" : ""
+      let more = decoded.warning_count > 1 ? " (and \(NumberText.counted(Int(decoded.warning_count) - 1, "more warning")))" : ""
       picture.warning = warning + more
       picture.warningIsHarmless = format == .png && Self.isAboutAncillaryChunk(warning)
     }

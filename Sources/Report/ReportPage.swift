@@ -127,7 +127,7 @@ struct ReportPage {
         "<figure class=\"wide\">\(img(k.file, alt: "kernels of layer \(layer.number)"))<figcaption>\(e(k.caption))</figcaption></figure>"
       }.joined(separator: "\n")
       return """
-        <h3>Layer \(layer.number): \(conv.filterCount) filters, each \(conv.channelsPerGroup) kernel\(conv.channelsPerGroup == 1 ? "" : "s") of \(conv.kernel.y)x\(conv.kernel.x)</h3>
+        <h3>Layer \(layer.number): \(NumberText.counted(conv.filterCount, "filter")), each \(conv.channelsPerGroup) kernel\(conv.channelsPerGroup == 1 ? "" : "s") of \(conv.kernel.y)x\(conv.kernel.x)</h3>
         \(figures)
         """
     }.joined(separator: "\n")
@@ -160,7 +160,7 @@ struct ReportPage {
           + "<figcaption>\(f) \(e(name))</figcaption></figure>"
       }.joined(separator: "\n")
       return """
-        <h3>Layer \(layer.number): \(conv.filterCount) maps of \(run.output.width)x\(run.output.height)</h3>
+        <h3>Layer \(layer.number): \(NumberText.counted(conv.filterCount, "map")) of \(run.output.width)x\(run.output.height)</h3>
         <p>\(e(combines)) Each map's gray levels are its own (\(e(layer.maps.first?.mapping.modeName ?? "auto"))): mid gray is 0 for signed maps.</p>
         <div class="tiles">
         \(tiles)
@@ -187,7 +187,7 @@ struct ReportPage {
       }.joined(separator: "\n")
       return """
         <details\(i == 0 ? " open" : "")>
-        <summary>Layer \(layer.number): the \(conv.filterCount) maps, one figure each</summary>
+        <summary>Layer \(layer.number): \(conv.filterCount == 1 ? "the map, one figure" : "the \(conv.filterCount) maps, one figure each")</summary>
         <p>Input planes, each correlated with its own kernel (the partial maps), the partial maps summed, the bias added, the activation: the map.\(note)</p>
         \(figures)
         </details>

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Basics
+import Foundation
 import ConvEngine
 import Figures
 import FilterBanks
@@ -32,6 +33,18 @@ struct Kernels: ParsableCommand {
   @Flag(help: "Each filter as one colour image of its R, G and B kernels (a first layer on R, G, B only).")
   var rgb = false
 
+  /// The picture is a PNG, in a folder that exists: said before any drawing, in the user's words.
+  func validate() throws {
+    guard URL(fileURLWithPath: out).pathExtension.lowercased() == "png" else {
+      throw ValidationError("--out \(out): kernels are drawn as a PNG; give a file name ending in .png")
+    }
+    let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+      throw ValidationError("--out \(out): the folder \(folder) does not exist")
+    }
+  }
+
   func run() throws {
     let loaded = try CommandSupport.loadBank(bank)
     // Layers are numbered as everywhere (pooling layers count); a pooling layer is refused by name.
@@ -39,7 +52,7 @@ struct Kernels: ParsableCommand {
     guard case .conv(let conv) = loaded.bank.layers[index].layer else { preconditionFailure("convIndex gives conv layers") }
     let channels = index == 0 ? loaded.bank.input.channels : loaded.bank.layers[index - 1].outputNames
     let filters = loaded.bank.layers[index].outputNames
-    let title = "\(loaded.bank.name), layer \(layer): \(conv.filterCount) filters of \(conv.kernel.y)x\(conv.kernel.x)x\(conv.channelsPerGroup)"
+    let title = "\(loaded.bank.name), layer \(layer): \(NumberText.counted(conv.filterCount, "filter")) of \(conv.kernel.y)x\(conv.kernel.x)x\(conv.channelsPerGroup)"
     var order: (r: Int, g: Int, b: Int)?
     if rgb {
       guard index == 0, conv.groups == 1, let rgbOrder = KernelPicture.rgbOrder(channels) else {

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import TestSupport
 import XCTest
@@ -31,6 +32,22 @@ final class MessageTests: TemporaryFolderTestCase {
     try Data([0x00, 0x01, 0xFF]).write(to: URL(fileURLWithPath: path("binary.json")))
     let binary = try runFeaturemaps([photo, "--bank", path("binary.json"), "--out", path("m")])
     XCTAssertEqual(binary.stderr, "featuremaps: \(path("binary.json")): not valid JSON at line 1, column 1: unexpected byte 0x0; expected a value\n")
+  }
+
+  /// `kernels --out` says what is wrong with the file name before drawing anything.
+  func testKernelsOutIsAPNGInAFolderThatExists() throws {
+    let cases: [(String, String)] = [
+      ("/missing-folder/k.png", "Error: --out /missing-folder/k.png: the folder /missing-folder does not exist\n"),
+      (path("k.jpg"), "Error: --out \(path("k.jpg")): kernels are drawn as a PNG; give a file name ending in .png\n"),
+    ]
+    for (out, message) in cases {
+      let result = try runFeaturemaps(["kernels", "edges", "--out", out])
+      XCTAssertEqual(result.status, 2, out)
+      XCTAssertEqual(result.stderr.split(separator: "\n").first.map { $0 + "\n" }, message)
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+    XCTAssertEqual(NumberText.counted(1, "filter"), "1 filter")
+    XCTAssertEqual(NumberText.counted(64, "filter"), "64 filters")
   }
 
   /// `--out maps/` and `--out maps` write and say the same paths, with one slash.
