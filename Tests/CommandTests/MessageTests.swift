@@ -37,13 +37,13 @@ final class MessageTests: TemporaryFolderTestCase {
   /// `kernels --out` says what is wrong with the file name before drawing anything.
   func testKernelsOutIsAPNGInAFolderThatExists() throws {
     let cases: [(String, String)] = [
-      ("/missing-folder/k.png", "Error: --out /missing-folder/k.png: the folder /missing-folder does not exist\n"),
-      (path("k.jpg"), "Error: --out \(path("k.jpg")): kernels are drawn as a PNG; give a file name ending in .png\n"),
+      ("/missing-folder/k.png", "featuremaps: /missing-folder/k.png: the folder /missing-folder does not exist\n"),
+      (path("k.jpg"), "featuremaps: \(path("k.jpg")): kernels are drawn as a PNG; give a file name ending in .png\n"),
     ]
     for (out, message) in cases {
       let result = try runFeaturemaps(["kernels", "edges", "--out", out])
       XCTAssertEqual(result.status, 2, out)
-      XCTAssertEqual(result.stderr.split(separator: "\n").first.map { $0 + "\n" }, message)
+      XCTAssertEqual(result.stderr, message)
       XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
     XCTAssertEqual(NumberText.counted(1, "filter"), "1 filter")
