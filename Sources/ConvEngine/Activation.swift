@@ -104,6 +104,18 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
   /// Every parameter name some activation takes.
   public static let parameterNames = ["negative_slope", "alpha", "beta", "min", "max", "slopes"]
 
+  /// The parameters activation `name` takes, in the order `description` and `import --activation` give them.
+  public static func parameterNames(of name: String) -> [String] {
+    switch name {
+    case "leaky_relu": return ["negative_slope"]
+    case "hard_sigmoid": return ["alpha", "beta"]
+    case "elu": return ["alpha"]
+    case "clip": return ["min", "max"]
+    case "prelu": return ["slopes"]
+    default: return []
+    }
+  }
+
   /// The name with its parameters, for text: `leaky_relu(0.01)`, `clip(0, 6)`, `prelu(64 slopes)`.
   public var description: String {
     switch self {
@@ -146,15 +158,7 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
   /// default 1; `min` and `max` for `clip`, both needed; `slopes` for `prelu`, 1 or one per filter of
   /// `filters`); or why not, as a phrase for a message.
   public static func named(_ name: String, parameters: [String: [Float]] = [:], filters: Int? = nil) -> Result<Activation, LayerWordError> {
-    let allowed: [String]
-    switch name {
-    case "leaky_relu": allowed = ["negative_slope"]
-    case "hard_sigmoid": allowed = ["alpha", "beta"]
-    case "elu": allowed = ["alpha"]
-    case "clip": allowed = ["min", "max"]
-    case "prelu": allowed = ["slopes"]
-    default: allowed = []
-    }
+    let allowed = parameterNames(of: name)
     if names.contains(name), let extra = parameters.keys.sorted().first(where: { !allowed.contains($0) }) {
       return .failure(LayerWordError(allowed.isEmpty ? "\(name) takes no \(extra)" : "\(extra) is not a parameter of \(name) (it takes \(LayerWordError.list(allowed)))"))
     }

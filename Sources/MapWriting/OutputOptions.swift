@@ -21,7 +21,8 @@ public struct OutputOptions: Sendable {
   public var mapMemoryBytes = 384 << 20
 
   /// When the layers before the last stream (`Pipeline.LayerBands`), the bytes a band of the last layer's
-  /// maps and the layers' windows of rows hold together: 32 MiB by default, whatever the depth.
+  /// maps and the layers' windows of rows hold together: 32 MiB by default, whatever the depth (unless
+  /// bands of the minimum 16 rows need more: `LayerBands.minimumBandRows`).
   public var streamedBandBytes: Int { mapMemoryBytes / 12 }
 
   public init() {}

@@ -137,10 +137,6 @@ struct ActivationName: OptionValue, CustomStringConvertible {
   var values: [Float] = []
   var description: String { values.isEmpty ? name : name + ":" + values.map { "\($0)" }.joined(separator: ",") }
 
-  /// The parameters each activation takes, in order.
-  static let parameterOrder = ["leaky_relu": ["negative_slope"], "hard_sigmoid": ["alpha", "beta"], "elu": ["alpha"],
-                               "clip": ["min", "max"], "prelu": ["slopes"]]
-
   static func parse(_ text: String) throws(OptionValueError) -> ActivationName {
     let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
     let name = parts.first ?? ""
@@ -152,7 +148,7 @@ struct ActivationName: OptionValue, CustomStringConvertible {
     guard !values.isEmpty, values.allSatisfy({ $0?.isFinite == true }) else {
       throw OptionValueError("\(name)'s parameters are numbers after a colon, e.g. --activation clip:0,6")
     }
-    let order = parameterOrder[name] ?? []
+    let order = Activation.parameterNames(of: name)
     guard order == ["slopes"] || values.count <= order.count, !order.isEmpty else {
       throw OptionValueError(order.isEmpty ? "\(name) takes no parameters" : "\(name) takes \(order.count == 1 ? "one" : "up to \(order.count)") parameters: \(order.joined(separator: ", "))")
     }
@@ -162,7 +158,7 @@ struct ActivationName: OptionValue, CustomStringConvertible {
   /// The activation, with `negativeSlope` for leaky_relu (unless the parameters give it); PReLU's slopes are
   /// counted against `filters` when known.
   func activation(negativeSlope: Double?, filters: Int? = nil) throws(CommandFailure) -> Activation {
-    let order = Self.parameterOrder[name] ?? []
+    let order = Activation.parameterNames(of: name)
     var parameters: [String: [Float]] = [:]
     if order == ["slopes"] {
       parameters["slopes"] = values
