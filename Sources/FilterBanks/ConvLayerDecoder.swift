@@ -73,7 +73,19 @@ struct ConvLayerDecoder {
       inputChannels: channelCount, filterCount: filterValues.count, kernel: kernel, weights: weights, bias: anyBias ? biases : nil,
       stride: stride, dilation: dilation, groups: groups, padding: padding, paddingMode: paddingMode,
       activation: activation, flip: flip)
-    return BankLayer(layer: .conv(conv), outputNames: names, path: path, origin: nil)
+    return BankLayer(layer: .conv(conv), outputNames: names, path: path, origin: nil, trained: try trainedForm())
+  }
+
+  /// `"as_trained": {"conv_bias": BOOL, "batchnorm": BOOL}`, which `import` writes.
+  func trainedForm() throws(BankError) -> TrainedForm? {
+    guard let value = json["as_trained"] else { return nil }
+    guard case .object(let members) = value else { throw bank.fail(at("as_trained"), "expected {\"conv_bias\": true or false, \"batchnorm\": true or false}, got \(value.kindName)") }
+    try bank.onlyKnownKeys(members, ["conv_bias", "batchnorm"], at("as_trained"))
+    func flag(_ key: String) throws(BankError) -> Bool {
+      guard case .bool(let b)? = value[key] else { throw bank.fail("\(at("as_trained")).\(key)", "expected true or false") }
+      return b
+    }
+    return TrainedForm(convBias: try flag("conv_bias"), batchNorm: try flag("batchnorm"))
   }
 
   // MARK: - Filters from a weights file
@@ -84,7 +96,7 @@ struct ConvLayerDecoder {
     let from = json["from"]!
     let fromPath = at("from")
     guard case .object(let members) = from else { throw bank.fail(fromPath, "expected an object naming a weights file, got \(from.kindName)") }
-    try bank.onlyKnownKeys(members, ["file", "weight", "bias", "batchnorm", "eps", "layout", "names", "comment"], fromPath)
+    try bank.onlyKnownKeys(members, ["file", "weight", "bias", "batchnorm", "eps", "layout", "node", "names", "comment"], fromPath)
     func text(_ key: String) throws(BankError) -> String? {
       try from[key].map { (v) throws(BankError) in try bank.string(v, "\(fromPath).\(key)") }
     }
@@ -95,6 +107,10 @@ struct ConvLayerDecoder {
     let weightsPath = file.hasPrefix("/") ? file : URL(fileURLWithPath: folder).appendingPathComponent(file).path
     var request = WeightsRequest(file: file, path: weightsPath, weight: try text("weight"), bias: try text("bias"),
                                  batchNorm: try text("batchnorm"))
+    request.node = try text("node")
+    if request.node != nil, let key = ["weight", "bias", "batchnorm", "eps", "layout"].first(where: { from[$0] != nil }) {
+      throw bank.fail("\(fromPath).\(key)", "an ONNX \"node\" gives its weight, bias and what folds into it: \"\(key)\" cannot be given with it")
+    }
     request.epsilon = try from["eps"].map { (v) throws(BankError) in Double(try bank.number(v, "\(fromPath).eps")) }
     if let layout = try text("layout") {
       guard let parsed = WeightsRequest.Layout(rawValue: layout) else {
@@ -107,9 +123,18 @@ struct ConvLayerDecoder {
     }
     let result: ImportedFilters
     do {
-      result = try resolver.filters(request, channels: inputChannels.count, groups: groups)
+      result = try resolver.filters(request, channels: inputChannels.count, groups: json["groups"] == nil && request.node != nil ? nil : groups)
     } catch {
       throw bank.fail("\(fromPath).\(error.field)", error.reason)
+    }
+    // An ONNX node's chain gives what the layer does not say itself.
+    var (stride, dilation, groups, padding, activation) = (stride, dilation, groups, padding, activation)
+    if let graph = result.graph {
+      if json["stride"] == nil { stride = graph.stride }
+      if json["dilation"] == nil { dilation = graph.dilation }
+      if json["groups"] == nil { groups = graph.groups }
+      if json["padding"] == nil { padding = graph.padding }
+      if json["activation"] == nil { activation = graph.activation }
     }
     var names: [String] = []
     if let list = from["names"] {
@@ -128,7 +153,7 @@ struct ConvLayerDecoder {
       bias: result.bias, stride: stride, dilation: dilation, groups: groups, padding: padding, paddingMode: paddingMode,
       activation: activation, flip: flip)
     return BankLayer(layer: .conv(conv), outputNames: names, path: path,
-                     origin: WeightsOrigin(file: file, path: weightsPath, tensors: result.tensors))
+                     origin: WeightsOrigin(file: file, path: weightsPath, tensors: result.tensors), trained: result.trained.batchNorm ? result.trained : nil)
   }
 
   // MARK: - Options

@@ -154,7 +154,7 @@ struct BankDecoder {
 
   static let convKeys: Set<String> = [
     "type", "name", "stride", "dilation", "groups", "padding", "padding_mode", "activation", "negative_slope",
-    "alpha", "beta", "min", "max", "slopes", "flip", "filters", "from", "comment",
+    "alpha", "beta", "min", "max", "slopes", "flip", "filters", "from", "as_trained", "comment",
   ]
   static let poolKeys: Set<String> = ["type", "name", "size", "stride", "padding", "comment"]
 

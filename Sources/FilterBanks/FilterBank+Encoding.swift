@@ -42,6 +42,9 @@ extension FilterBank {
         members.append((name, name == "slopes" ? .array(values.map { .number(Double($0)) }) : .number(Double(values[0]))))
       }
       if conv.flip { members.append(("flip", .bool(true))) }
+      if let trained = layer.trained {
+        members.append(("as_trained", .object([("conv_bias", .bool(trained.convBias)), ("batchnorm", .bool(trained.batchNorm))])))
+      }
       let (cpg, kh, kw) = (conv.channelsPerGroup, conv.kernel.y, conv.kernel.x)
       let filters: [JSONValue] = (0..<conv.filterCount).map { f in
         let planes: [JSONValue] = (0..<cpg).map { c in

@@ -84,12 +84,37 @@ public struct BankLayer: Sendable, Equatable {
   public var path: String
   /// Where the layer's filters came from, when they were taken `from` a weights file.
   public var origin: WeightsOrigin?
+  /// For an imported conv layer: what it was in the trained network, before a batch norm was folded in.
+  public var trained: TrainedForm?
 
-  public init(layer: Layer, outputNames: [String], path: String, origin: WeightsOrigin? = nil) {
+  public init(layer: Layer, outputNames: [String], path: String, origin: WeightsOrigin? = nil, trained: TrainedForm? = nil) {
     self.layer = layer
     self.outputNames = outputNames
     self.path = path
     self.origin = origin
+    self.trained = trained
+  }
+}
+
+/// An imported conv layer as the network had it: folding a batch norm into the weights changes how many
+/// parameters the layer has, and frameworks count the network's (`"as_trained"` in a bank; `summary`).
+public struct TrainedForm: Sendable, Equatable {
+  /// Whether the conv had biases of its own (PyTorch's `bias=True`, Keras's `use_bias`).
+  public var convBias: Bool
+  /// Whether a batch norm followed it (folded into the bank's weights and biases).
+  public var batchNorm: Bool
+
+  public init(convBias: Bool, batchNorm: Bool) {
+    self.convBias = convBias
+    self.batchNorm = batchNorm
+  }
+
+  /// The parameters the network's layers had for `filters` filters of `weightsPerFilter` weights: all of
+  /// them, as Keras's `summary()` counts (a batch norm's scale, shift, running mean and running variance),
+  /// and the trainable ones, as PyTorch's `parameters()` and torchinfo count (scale and shift).
+  public func parameters(filters: Int, weightsPerFilter: Int) -> (all: Int, trainable: Int) {
+    let conv = filters * weightsPerFilter + (convBias ? filters : 0)
+    return (conv + (batchNorm ? 4 * filters : 0), conv + (batchNorm ? 2 * filters : 0))
   }
 }
 

@@ -24,6 +24,9 @@ public struct WeightsRequest: Sendable, Equatable {
   public var epsilon: Double?
   /// Default OIHW, or HWIO for Keras (HDF5) files.
   public var layout: Layout?
+  /// An ONNX Conv node (its name, or its number among the Conv nodes): weight, bias, what folds into it,
+  /// its geometry and activation, all from the graph.
+  public var node: String?
 
   public init(file: String, path: String, weight: String? = nil, bias: String? = nil, batchNorm: String? = nil,
               epsilon: Double? = nil, layout: Layout? = nil) {
@@ -49,14 +52,36 @@ public struct ImportedFilters: Sendable {
   public var tensors: [String]
   /// The weight tensor read (named, or the file's only one).
   public var weight: String
+  /// What the layer was in the network: whether the file gave the conv a bias, and a batch norm was folded.
+  public var trained: TrainedForm
+  /// For a request of an ONNX node: the layer as the graph has it, for the keys the bank does not give.
+  public var graph: GraphLayer?
 
-  public init(weights: [Float], bias: [Float]?, filterCount: Int, kernel: Pair, tensors: [String], weight: String) {
+  /// What an ONNX Conv node's chain says of its layer besides the weights.
+  public struct GraphLayer: Sendable {
+    public var stride: Pair
+    public var dilation: Pair
+    public var padding: PaddingRule
+    public var groups: Int
+    public var activation: Activation
+
+    public init(stride: Pair, dilation: Pair, padding: PaddingRule, groups: Int, activation: Activation) {
+      self.stride = stride
+      self.dilation = dilation
+      self.padding = padding
+      self.groups = groups
+      self.activation = activation
+    }
+  }
+
+  public init(weights: [Float], bias: [Float]?, filterCount: Int, kernel: Pair, tensors: [String], weight: String, trained: TrainedForm) {
     self.weights = weights
     self.bias = bias
     self.filterCount = filterCount
     self.kernel = kernel
     self.tensors = tensors
     self.weight = weight
+    self.trained = trained
   }
 }
 
@@ -72,7 +97,8 @@ public struct WeightsRequestFailure: Error, Sendable {
   }
 }
 
-/// Reads the filters a request names, for an input of `channels` channels in `groups` groups.
+/// Reads the filters a request names, for an input of `channels` channels in `groups` groups (nil: the
+/// ONNX node's own).
 public protocol WeightsResolving: AnyObject, Sendable {
-  func filters(_ request: WeightsRequest, channels: Int, groups: Int) throws(WeightsRequestFailure) -> ImportedFilters
+  func filters(_ request: WeightsRequest, channels: Int, groups: Int?) throws(WeightsRequestFailure) -> ImportedFilters
 }

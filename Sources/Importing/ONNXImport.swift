@@ -38,6 +38,39 @@ extension ONNXConv {
     return (try pair(strides, "strides"), try pair(dilations, "dilations"), padding)
   }
 
+  /// What the Conv was in the graph, when a BatchNormalization node folds into it (for `summary`'s counts).
+  public var trainedForm: TrainedForm? {
+    let batchNorm = folded.contains { if case .batchNorm = $0 { return true } else { return false } }
+    return batchNorm ? TrainedForm(convBias: bias != nil, batchNorm: true) : nil
+  }
+
+  /// The Conv node `name` of the graph (its name, or its number counting Conv nodes from 1).
+  public static func named(_ name: String, in reader: ONNXReader) throws(WeightsRequestFailure) -> ONNXConv {
+    if let conv = reader.convs.first(where: { $0.name == name || String($0.index) == name }) { return conv }
+    guard !reader.convs.isEmpty else {
+      throw WeightsRequestFailure(field: "node", reason: "\(reader.file): has no Conv node at all: nothing a bank could import")
+    }
+    throw WeightsRequestFailure(
+      field: "node", reason: "\(reader.file): has no Conv node '\(name)'; its Conv nodes are "
+        + reader.convs.map { $0.name.isEmpty ? "\($0.index) (unnamed)" : "\($0.index) \($0.name)" }.joined(separator: ", "))
+  }
+
+  /// The node's chain as a layer over `channels` channels: its weight and bias with what folds into it, and
+  /// (in `graph`) its geometry and activation; `groups` nil: the node's own.
+  public func filters(reader: ONNXReader, channels: Int, groups: Int?) throws(WeightsRequestFailure) -> ImportedFilters {
+    let spec = WeightsRequest(file: reader.file, path: reader.file, weight: weight, bias: bias, layout: .oihw)
+    let groups = groups ?? group
+    var result = try spec.read(from: reader, channels: channels, groups: groups)
+    try check(result)
+    result.tensors += try fold(into: &result.weights, bias: &result.bias, filters: result.filterCount, reader: reader)
+    let (stride, dilation, padding) = try geometry()
+    result.graph = ImportedFilters.GraphLayer(stride: stride, dilation: dilation, padding: padding, groups: groups,
+                                              activation: try bankActivation(reader: reader, filters: result.filterCount).get())
+    if let slopes = activation?.slopes { result.tensors.append(slopes) }
+    result.trained = trainedForm ?? TrainedForm(convBias: bias != nil, batchNorm: false)
+    return result
+  }
+
   /// The node as messages name it: `node 'conv1'`, or `node 3 (unnamed)`.
   public var described: String { name.isEmpty ? "node \(index) (unnamed)" : "node '\(name)'" }
 

@@ -70,6 +70,7 @@ extension WeightsRequest {
       used.append(name)
       return t.values.map(Double.init)
     }
+    let convBias = self.bias != nil
     var bias: [Double]? = try self.bias.map { (name) throws(WeightsRequestFailure) in try perFilter(name, "bias") }
     var folded = weights.map(Double.init)
     if let prefix = batchNorm {
@@ -84,7 +85,7 @@ extension WeightsRequest {
       weights = folded.map { Float($0) }
     }
     return ImportedFilters(weights: weights, bias: bias?.map { Float($0) }, filterCount: filters, kernel: Pair(kh, kw), tensors: used,
-                           weight: weight)
+                           weight: weight, trained: TrainedForm(convBias: convBias, batchNorm: batchNorm != nil))
   }
 
   /// The four tensors of the batch norm at `prefix`, by the names PyTorch and Keras give them.

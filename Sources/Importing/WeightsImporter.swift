@@ -10,8 +10,13 @@ public final class WeightsImporter: WeightsResolving, @unchecked Sendable {
 
   public init() {}
 
-  public func filters(_ request: WeightsRequest, channels: Int, groups: Int) throws(WeightsRequestFailure) -> ImportedFilters {
-    try request.read(from: try open(request.path), channels: channels, groups: groups)
+  public func filters(_ request: WeightsRequest, channels: Int, groups: Int?) throws(WeightsRequestFailure) -> ImportedFilters {
+    let reader = try open(request.path)
+    guard let node = request.node else { return try request.read(from: reader, channels: channels, groups: groups ?? 1) }
+    guard let onnx = reader as? ONNXReader else {
+      throw WeightsRequestFailure(field: "node", reason: "\(request.file) is not an ONNX file: \"node\" names an ONNX Conv node")
+    }
+    return try ONNXConv.named(node, in: onnx).filters(reader: onnx, channels: channels, groups: groups)
   }
 
   func open(_ path: String) throws(WeightsRequestFailure) -> any WeightsReader {

@@ -37,7 +37,7 @@ struct ConvChains {
           break walk
         }
         guard next.count == 1 else {
-          conv.endsBefore = "a branch: its output goes to \(next.count) nodes (" + next.map { describe(nodes[$0]) }.joined(separator: ", ") + ")"
+          conv.endsBefore = "a branch: its output goes to \(next.count) nodes (" + next.map { ONNXReader.describe(nodes[$0]) }.joined(separator: ", ") + ")"
           break walk
         }
         let follower = nodes[next[0]]
@@ -50,7 +50,7 @@ struct ConvChains {
           channelAxis = axis
         case "Add", "Sub", "Mul", "Div":
           guard follower.inputs.count == 2, let constant, perChannel(constant, axis: channelAxis, filters: filters) else {
-            conv.endsBefore = describe(follower) + (constant == nil ? " of two computed tensors" : " by a constant that is not one per channel")
+            conv.endsBefore = ONNXReader.describe(follower) + (constant == nil ? " of two computed tensors" : " by a constant that is not one per channel")
             break walk
           }
           let first = follower.inputs[0] == current
@@ -86,7 +86,7 @@ struct ConvChains {
           break walk
         case "PRelu":
           guard follower.inputs.count == 2, follower.inputs[0] == current, reader.has(follower.inputs[1]) else {
-            conv.endsBefore = describe(follower) + " (its slope is not a constant of the file)"
+            conv.endsBefore = ONNXReader.describe(follower) + " (its slope is not a constant of the file)"
             break walk
           }
           conv.activation = ONNXActivation(op: follower.op, slopes: follower.inputs[1])
@@ -101,7 +101,7 @@ struct ConvChains {
                                            maximum: try bound(follower, input: 2, attribute: "max"))
           break walk
         default:
-          conv.endsBefore = describe(follower)
+          conv.endsBefore = ONNXReader.describe(follower)
           break walk
         }
         current = follower.outputs.first ?? ""
@@ -140,7 +140,7 @@ struct ConvChains {
           stem.endsBefore = conv.endsBefore ?? "a layout whose channels a Transpose moved"
           return stem
         }
-        // A cycle (a tensor seen again) ends the walk instead of looping.
+        // The reader refuses graphs with cycles (`checkOrder`); this is a second guard against looping.
         guard seen.insert(current).inserted else {
           stem.endsBefore = "a cycle in the graph"
           return stem
@@ -150,14 +150,14 @@ struct ConvChains {
         // stem then stops): that path; any other fork ends the stem.
         let onward = next.filter { ["Conv", "MaxPool", "AveragePool"].contains(nodes[$0].op) }
         guard next.count == 1 || onward.count == 1 else {
-          stem.endsBefore = "a branch: its output goes to \(next.count) nodes (" + next.map { describe(nodes[$0]) }.joined(separator: ", ") + ")"
+          stem.endsBefore = "a branch: its output goes to \(next.count) nodes (" + next.map { ONNXReader.describe(nodes[$0]) }.joined(separator: ", ") + ")"
           return stem
         }
         let node = nodes[next.count == 1 ? next[0] : onward[0]]
         switch node.op {
         case "Conv":
           guard let found = convs.first(where: { $0.input == current && $0.name == node.name }) else {
-            stem.endsBefore = describe(node)
+            stem.endsBefore = ONNXReader.describe(node)
             return stem
           }
           nextConv = found
@@ -172,7 +172,7 @@ struct ConvChains {
           guard kernel.count == 2, strides.count == 2, pads.count == 4, ["NOTSET", "VALID"].contains(autoPad), ceil == 0,
                 dilations == [1, 1], node.op == "MaxPool" || countsPadding == 1 || pads == [0, 0, 0, 0]
           else {
-            stem.endsBefore = describe(node) + " (a bank pools 2-D windows without ceil_mode, dilations or auto_pad SAME, and averages count padded zeros)"
+            stem.endsBefore = ONNXReader.describe(node) + " (a bank pools 2-D windows without ceil_mode, dilations or auto_pad SAME, and averages count padded zeros)"
             return stem
           }
           stem.steps.append(.pool(name: node.name, average: node.op == "AveragePool", kernel: kernel, strides: strides, pads: pads))
@@ -184,7 +184,7 @@ struct ConvChains {
         default:
           // A join (a residual Add, a Concat) reads tensors the stem does not make alone.
           let joined = node.inputs.filter { !$0.isEmpty && !reader.has($0) }.count > 1
-          stem.endsBefore = describe(node) + (joined ? " of two computed tensors" : "")
+          stem.endsBefore = ONNXReader.describe(node) + (joined ? " of two computed tensors" : "")
           return stem
         }
       }
@@ -204,11 +204,6 @@ struct ConvChains {
     let alpha = (try? float(gate, "alpha")) ?? 0.2, beta = (try? float(gate, "beta")) ?? 0.5
     guard abs(Double(alpha ?? 0.2) - 1.0 / 6) < 1e-6, abs(Double(beta ?? 0.5) - 0.5) < 1e-7 else { return nil }
     return (ONNXActivation(op: "HardSwish"), output)
-  }
-
-  /// A node as messages name it: its operator and its name.
-  private func describe(_ node: ONNXReader.Node) -> String {
-    node.name.isEmpty ? "an unnamed \(node.op) node" : "\(node.op) node '\(node.name)'"
   }
 
   /// Whether tensor `name`, broadcast against a rank-4 output, varies along `axis` only, with 1 or

@@ -154,9 +154,36 @@ public struct ONNXReader: WeightsReader {
     }
     tensors = infos
     tensorMessages = messages
+    try Self.checkOrder(nodes, file: file)
     self.nodes = nodes
     convs = try ConvChains(reader: self, nodes: nodes).convs()
   }
+
+  /// ONNX graphs are sorted: every tensor is written by one node, before any node reads it. Checked once,
+  /// so that every walk along the graph (always to later nodes) ends: a cycle is refused here in one line.
+  static func checkOrder(_ nodes: [Node], file: String) throws(WeightsError) {
+    var writer: [String: Int] = [:]
+    for (i, node) in nodes.enumerated() {
+      for output in node.outputs where !output.isEmpty {
+        if let first = writer[output] {
+          throw WeightsError(
+            file: file, reason: "tensor '\(output)' is written by two nodes (\(describe(nodes[first])) and \(describe(node))): the graph is not a valid ONNX graph")
+        }
+        writer[output] = i
+      }
+    }
+    for (i, node) in nodes.enumerated() {
+      for input in node.inputs where !input.isEmpty {
+        if let w = writer[input], w >= i {
+          throw WeightsError(
+            file: file, reason: "\(describe(node)) reads tensor '\(input)' before \(describe(nodes[w])) writes it: the graph has a cycle or is not in order, not a valid ONNX graph")
+        }
+      }
+    }
+  }
+
+  /// A node as messages name it: its operator and its name.
+  static func describe(_ node: Node) -> String { node.name.isEmpty ? "an unnamed \(node.op) node" : "\(node.op) node '\(node.name)'" }
 
   /// A TensorProto's name and what it lists, without its data.
   static func describe(_ tensor: ProtobufFields) throws(ProtobufFields.Failure) -> (String, TensorInfo) {

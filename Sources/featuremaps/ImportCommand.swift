@@ -14,7 +14,7 @@ struct Import: ParsableCommand {
     discussion: """
       WEIGHTS is a NumPy .npy/.npz, safetensors, PyTorch .pth/.pt (zip or legacy; a state dict), ONNX .onnx or \
       Keras .h5/.weights.h5 file, recognised by content. The bank written has one conv layer (with --until, \
-      every layer of an ONNX network's stem), the weights listed, and records the file's SHA-256 and the \
+      every layer of an ONNX network's stem; with --layers, the layers listed), the weights listed, and records the file's SHA-256 and the \
       tensors read in its "source".
 
       Examples:
@@ -23,6 +23,8 @@ struct Import: ParsableCommand {
           --stride 2 --padding 3 --activation relu --out conv1.json
         featuremaps import model.onnx --node 1 --out conv1.json
         featuremaps import model.onnx --until end --out stem.json
+        featuremaps import resnet.pth --layers "conv1+bn1 stride=2 padding=3 relu; \\
+          maxpool 3 stride=2 padding=1" --out stem.json
         featuremaps import vgg.weights.h5 --list
         featuremaps import my-bank.json --out self-contained.json
       """)
@@ -53,6 +55,10 @@ struct Import: ParsableCommand {
 
   @Option(help: ArgumentHelp("ONNX: a multi-layer bank of the graph's stem, from its input: each Conv with what folds into it and its activation, MaxPool and AveragePool, up to and with this node (a Conv's name or number, a pooling node's name), or 'end': as far as a bank can go. Says where and why it stopped.", valueName: "node"))
   var until: String?
+
+  @Option(help: ArgumentHelp("A stem from a file without a graph (state dict, safetensors, .npz, Keras): layers separated by ';', each 'WEIGHT[+BATCHNORM] [stride=S] [padding=P] [dilation=D] [groups=G] [bias=T] [ACTIVATION | prelu=T]' or 'maxpool|avgpool SIZE [stride=S] [padding=P]'; WEIGHT is a tensor or a module's prefix (its .weight and .bias).", valueName: "list"),
+          transform: LayerList.parse)
+  var layers: LayerList?
 
   @Option(help: ArgumentHelp("Stride: N or Y,X.", valueName: "s"), transform: PairValue.parse)
   var stride: PairValue?
@@ -115,12 +121,15 @@ struct Import: ParsableCommand {
       }
     }
     if let std, std.values.contains(where: { $0 <= 0 }) { throw ValidationError("--std needs positive numbers") }
-    if until != nil {
+    if until != nil || layers != nil {
+      let flag = until != nil ? "--until" : "--layers"
       let perLayer: [(String, Bool)] = [("--node", node != nil), ("--weight", weight != nil), ("--bias", bias != nil),
                                          ("--batchnorm", batchnorm != nil), ("--stride", stride != nil), ("--padding", padding != nil),
-                                         ("--dilation", dilation != nil), ("--groups", groups != nil), ("--activation", activation != nil)]
+                                         ("--dilation", dilation != nil), ("--groups", groups != nil), ("--activation", activation != nil),
+                                         ("--layers", until != nil && layers != nil)]
       if let (option, _) = perLayer.first(where: { $0.1 }) {
-        throw ValidationError("--until takes every layer from the graph's nodes: \(option) cannot be given with it")
+        throw ValidationError(until != nil ? "--until takes every layer from the graph's nodes: \(option) cannot be given with it"
+                                : "--layers gives every layer's tensors and geometry: \(option) cannot be given with it")
       }
     }
   }
@@ -138,6 +147,10 @@ struct Import: ParsableCommand {
       }
       if let until {
         try write(try stemBank(from: reader, until: until == "end" ? nil : until))
+        return
+      }
+      if let layers {
+        try write(try listedBank(from: reader, layers: layers))
         return
       }
       try write(try importedBank(from: reader))
@@ -183,10 +196,11 @@ struct Import: ParsableCommand {
     var onnxConv: ONNXConv?
     if let node {
       guard let onnx = reader as? ONNXReader else { throw Failure(message: "\(reader.file): --node is for ONNX files") }
-      guard let conv = onnx.convs.first(where: { $0.name == node || String($0.index) == node }) else {
-        guard !onnx.convs.isEmpty else { throw Failure(message: "\(reader.file): has no Conv node at all: nothing a bank could import") }
-        throw Failure(message: "\(reader.file): has no Conv node '\(node)'; its Conv nodes are "
-          + onnx.convs.map { $0.name.isEmpty ? "\($0.index) (unnamed)" : "\($0.index) \($0.name)" }.joined(separator: ", "))
+      let conv: ONNXConv
+      do {
+        conv = try ONNXConv.named(node, in: onnx)
+      } catch {
+        throw fail(error)
       }
       onnxConv = conv
       spec = WeightsRequest(file: reader.file, path: reader.file, weight: conv.weight, bias: conv.bias, layout: .oihw)
@@ -255,7 +269,8 @@ struct Import: ParsableCommand {
     members += sourceMembers.map { ($0.key, .string($0.value)) }
     return FilterBank(
       name: bankName, description: about ?? "Imported from \(file) (\(what)).", source: FilterBank.Source(members: members),
-      input: input, layers: [BankLayer(layer: .conv(conv), outputNames: names, path: "")])
+      input: input, layers: [BankLayer(layer: .conv(conv), outputNames: names, path: "",
+                                       trained: onnxConv.map { $0.trainedForm } ?? (result.trained.batchNorm ? result.trained : nil))])
   }
 
   // MARK: - An ONNX graph's stem
@@ -285,7 +300,7 @@ struct Import: ParsableCommand {
         let (layer, read) = try onnxLayer(conv, reader: onnx, inputChannels: channels.count)
         let number = layers.filter { if case .conv = $0.layer { return true } else { return false } }.count + 1
         let names = (0..<layer.filterCount).map { "conv\(number)-\($0)" }
-        layers.append(BankLayer(layer: .conv(layer), outputNames: names, path: ""))
+        layers.append(BankLayer(layer: .conv(layer), outputNames: names, path: "", trained: conv.trainedForm))
         channels = names
         tensors += read
         nodes.append(.string(conv.name))
@@ -314,27 +329,22 @@ struct Import: ParsableCommand {
   /// One Conv node's chain as a conv layer over `inputChannels`, everything from the graph; and the
   /// tensors read.
   private func onnxLayer(_ conv: ONNXConv, reader: ONNXReader, inputChannels: Int) throws(Failure) -> (ConvLayer, [String]) {
-    func fail(_ error: WeightsRequestFailure) -> Failure { Failure(message: "\(reader.file): \(error.reason)") }
     do throws(WeightsRequestFailure) {
-      let (stride, dilation, padding) = try conv.geometry()
-      let spec = WeightsRequest(file: reader.file, path: reader.file, weight: conv.weight, bias: conv.bias, layout: .oihw)
-      var result = try spec.read(from: reader, channels: inputChannels, groups: conv.group)
-      try conv.check(result)
-      result.tensors += try conv.fold(into: &result.weights, bias: &result.bias, filters: result.filterCount, reader: reader)
-      let activation = try conv.bankActivation(reader: reader, filters: result.filterCount).get()
+      let result = try conv.filters(reader: reader, channels: inputChannels, groups: nil)
+      let graph = result.graph!
       let layer = ConvLayer(inputChannels: inputChannels, filterCount: result.filterCount, kernel: result.kernel, weights: result.weights,
-                            bias: result.bias, stride: stride, dilation: dilation, groups: conv.group, padding: padding,
-                            activation: activation)
+                            bias: result.bias, stride: graph.stride, dilation: graph.dilation, groups: graph.groups, padding: graph.padding,
+                            activation: graph.activation)
       return (layer, result.tensors)
     } catch {
-      throw fail(error)
+      throw Failure(message: error.reason.hasPrefix(reader.file) ? error.reason : "\(reader.file): \(error.reason)")
     }
   }
 
-  private var bankName: String { name ?? FilterBank.defaultName(out ?? "imported") }
+  var bankName: String { name ?? FilterBank.defaultName(out ?? "imported") }
 
   /// The bank's input: channels, range, means and standard deviations (their counts checked in `validate`).
-  private var bankInput: FilterBank.Input {
+  var bankInput: FilterBank.Input {
     let names = channels?.names ?? ["R", "G", "B"]
     return FilterBank.Input(
       channels: names, range: range.map { ($0.low, $0.high) } ?? (0, 1),

@@ -170,6 +170,95 @@ final class StemImportTests: TemporaryFolderTestCase {
   }
 }
 
+extension StemImportTests {
+  /// The layers of a bank file, without its source (which names the file read).
+  func layers(_ file: String) throws -> NSArray { try XCTUnwrap(try json(file)["layers"] as? NSArray) }
+
+  /// The same stem as a PyTorch state dict (stem.pth, by make_stem_state_dict.py: nn.Sequential's names),
+  /// imported with --layers, and as a bank whose layers take "from" each ONNX node: the same bank as
+  /// `--until end` (layer for layer: weights, biases, geometry, activations, "as_trained").
+  func testTheStemFromAStateDictWithLayersAndFromONNXNodesGivesTheSameBank() throws {
+    XCTAssertEqual(try runFeaturemaps(["import", "\(models)/stem.onnx", "--until", "end", "--out", path("onnx.json")]).status, 0)
+    let list = "0+1 padding=1 silu; 3+4 padding=1 hard_swish; maxpool 2; 7+8 prelu=9.weight"
+    let fromDict = try runFeaturemaps(["import", "\(models)/stem.pth", "--layers", list, "--out", path("pth.json")])
+    XCTAssertEqual(fromDict.status, 0, fromDict.stderr)
+    XCTAssertEqual(fromDict.stderr, "")
+    XCTAssertEqual(try layers("pth.json"), try layers("onnx.json"))
+    XCTAssertEqual((try json("pth.json")["source"] as? [String: Any])?["layers"] as? String, list)
+
+    try FileManager.default.copyItem(atPath: "\(models)/stem.onnx", toPath: path("stem.onnx"))
+    let template = """
+      {"format": "featuremaps-bank/1", "name": "stem", "layers": [
+        {"type": "conv", "from": {"file": "stem.onnx", "node": "conv1"}},
+        {"type": "conv", "from": {"file": "stem.onnx", "node": "2"}},
+        {"type": "maxpool", "size": 2},
+        {"type": "conv", "from": {"file": "stem.onnx", "node": "conv3"}}]}
+      """
+    try template.write(toFile: path("template.json"), atomically: true, encoding: .utf8)
+    let resolved = try runFeaturemaps(["import", path("template.json"), "--out", path("from.json")])
+    XCTAssertEqual(resolved.status, 0, resolved.stderr)
+    XCTAssertEqual(try layers("from.json"), try layers("onnx.json"))
+    // A key the layer gives wins over the node's: the activation here.
+    try template.replacingOccurrences(of: "\"node\": \"conv1\"}}", with: "\"node\": \"conv1\"}, \"activation\": \"relu\"}")
+      .write(toFile: path("template2.json"), atomically: true, encoding: .utf8)
+    XCTAssertEqual(try runFeaturemaps(["import", path("template2.json"), "--out", path("from2.json")]).status, 0)
+    XCTAssertEqual((try layers("from2.json")[0] as? [String: Any])?["activation"] as? String, "relu")
+    // The bank taking its layers from the ONNX file runs as the bank it resolves to.
+    let run = try runFeaturemaps(["summary", path("template.json")])
+    XCTAssertTrue(run.stdout.contains("4 conv     [8, 8, 1, 1]  1       0        1         1       prelu(8 slopes)"), run.stdout)
+  }
+
+  /// Requests the new paths cannot meet, and hostile files: one line each, status 2, nothing written.
+  func testLayersAndNodeRefusals() throws {
+    let pth = "\(models)/stem.pth"
+    let regressions = Project.path("Tests/CommandTests/Regressions")
+    let cases: [([String], String)] = [
+      ([pth, "--layers", "0+1 padding=1 swish"],
+       "Error: The value '0+1 padding=1 swish' is invalid for '--layers <list>': layer 1 ('0+1 padding=1 swish'): 'swish': give none, relu, relu6, leaky_relu, sigmoid, tanh, silu, hard_swish,"),
+      ([pth, "--layers", "0+1 pading=1"],
+       "Error: The value '0+1 pading=1' is invalid for '--layers <list>': layer 1 ('0+1 pading=1'): 'pading=1': unknown word; a conv layer takes stride=, padding=, dilation=, groups=, bias=, prelu= and an activation\n"),
+      ([pth, "--layers", "conv9+1"], "featuremaps: \(pth): --layers: layer 1: has no tensor 'conv9' nor 'conv9.weight'; --list shows its tensors\n"),
+      ([pth, "--layers", "0+1 padding=1 prelu=0.weight"],
+       "featuremaps: \(pth): --layers: layer 1: 216 slopes for 8 filters: give one slope for all, or one per filter\n"),
+      ([pth, "--layers", "0+1 groups=2"],
+       "featuremaps: \(pth): --layers: layer 1: '0.weight' has shape [8, 3, 3, 3] (OIHW): its filters see 6 input channels (2 groups of 3), but an imported layer's input"),
+      ([pth, "--layers", "0+1", "--stride", "2"], "Error: --layers gives every layer's tensors and geometry: --stride cannot be given with it\n"),
+      (["\(models)/stem.onnx", "--layers", "conv1"],
+       "featuremaps: \(models)/stem.onnx: an ONNX file has its graph: import its stem with --until NODE (or end), not --layers\n"),
+      (["\(regressions)/cycle.onnx", "--until", "end"],
+       "featuremaps: \(regressions)/cycle.onnx: tensor 'a' is written by two nodes (Conv node 'conv1' and Conv node 'conv2'): the graph is not a valid ONNX graph\n"),
+      (["\(regressions)/cycle-loop.onnx", "--node", "1"],
+       "featuremaps: \(regressions)/cycle-loop.onnx: Add node 'add' reads tensor 'e' before Relu node 'relu' writes it: the graph has a cycle or is not in order, not a valid ONNX graph\n"),
+    ]
+    for (arguments, message) in cases {
+      let result = try runFeaturemaps(["import"] + arguments + ["--out", path("x.json")])
+      XCTAssertEqual(result.status, 2, arguments.joined(separator: " "))
+      XCTAssertTrue(result.stderr.hasPrefix(message), "\(arguments): \(result.stderr)")
+      if !result.stderr.hasPrefix("Error:") {  // the argument parser's refusals are followed by the usage
+        XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr)
+      }
+      XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.json")))
+    }
+    // "from" with a node: in a file that is not ONNX, a node that is not there, with a key the node gives.
+    try FileManager.default.copyItem(atPath: "\(models)/stem.onnx", toPath: path("stem.onnx"))
+    try FileManager.default.copyItem(atPath: pth, toPath: path("stem.pth"))
+    let bad: [(String, String)] = [
+      ("{\"file\": \"stem.pth\", \"node\": \"conv1\"}", "layers[0].from.node: stem.pth is not an ONNX file: \"node\" names an ONNX Conv node"),
+      ("{\"file\": \"stem.onnx\", \"node\": \"conv7\"}", "has no Conv node 'conv7'; its Conv nodes are 1 conv1, 2 conv2, 3 conv3"),
+      ("{\"file\": \"stem.onnx\", \"node\": \"conv1\", \"weight\": \"w1\"}",
+       "layers[0].from.weight: an ONNX \"node\" gives its weight, bias and what folds into it: \"weight\" cannot be given with it"),
+    ]
+    for (from, message) in bad {
+      try "{\"format\": \"featuremaps-bank/1\", \"layers\": [{\"type\": \"conv\", \"from\": \(from)}]}"
+        .write(toFile: path("t.json"), atomically: true, encoding: .utf8)
+      let result = try runFeaturemaps(["import", path("t.json"), "--out", path("x.json")])
+      XCTAssertEqual(result.status, 2, from)
+      XCTAssertTrue(result.stderr.contains(message), "\(from): \(result.stderr)")
+      XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.json")))
+    }
+  }
+}
+
 /// A NumPy .npy of little-endian Float32 with shape (count, height, width).
 func readNPYStack(_ path: String) throws -> (count: Int, height: Int, width: Int, values: [Float]) {
   let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))

@@ -21,7 +21,7 @@ final class MessageTests: TemporaryFolderTestCase {
       ([photo, "--bank", onnx, "--out", path("m")], 2,
        "featuremaps: \(onnx): is an ONNX model, not a bank: make one with featuremaps import \(onnx) --out bank.json (--list shows what it holds)\n"),
       ([photo, "--bank", "edgse", "--out", path("m")], 2,
-       "featuremaps: edgse: no bank file or built-in bank of that name; did you mean edges? built-in banks: blur-sharpen, color-opponent, edges, gabor, learned-samples, mobilenet-v2-block1, resnet50-conv1, two-layer, vgg16-block1\n"),
+       "featuremaps: edgse: no bank file or built-in bank of that name; did you mean edges? built-in banks: blur-sharpen, color-opponent, edges, gabor, learned-samples, mobilenet-v2-block1, resnet50-conv1, two-layer, vgg16-block1, vgg16-block2\n"),
     ]
     for (arguments, status, first) in cases {
       let result = try runFeaturemaps(arguments)

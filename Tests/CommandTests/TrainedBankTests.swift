@@ -35,6 +35,32 @@ final class TrainedBankTests: TemporaryFolderTestCase {
     }
   }
 
+  /// VGG16 through block 2, layer by layer, against ONNX Runtime running the same Keras weights
+  /// (Trained/make_vgg16_block2_references.py): each of the five layers' maps (--all-layers), the max
+  /// pooling's included.
+  func testVGG16ThroughBlock2MatchesONNXRuntimeLayerByLayer() throws {
+    let result = try runFeaturemaps([Self.folder.appendingPathComponent("crop.png").path, "--bank", "vgg16-block2", "--out", path("v"),
+                                     "--format", "npy", "--all-layers", "-q"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    for layer in 1...5 {
+      let expected = try readNPYTensor(Self.folder.appendingPathComponent("vgg16-block2-layer\(layer).npy").path)
+      let maps = files("v/crop/layer\(layer)").filter { $0.hasSuffix(".npy") }
+      XCTAssertEqual(maps.count, expected.channels, "layer \(layer)")
+      var worst: Float = 0
+      let scale = expected.values.map(abs).max()!
+      for (c, file) in maps.enumerated() {
+        let map = try readNPY(path("v/crop/layer\(layer)/\(file)"))
+        XCTAssertEqual(map.width, layer < 3 ? 224 : 112)
+        for y in 0..<16 {
+          for x in 0..<16 {
+            worst = max(worst, abs(map.values[(Self.window + y) * map.width + Self.window + x] - expected[c, y, x]))
+          }
+        }
+      }
+      XCTAssertLessThan(worst, 1e-5 * scale, "layer \(layer): largest difference \(worst) of \(scale)")
+    }
+  }
+
   /// Every shipped bank on the three sample photos (24x24 pixels from the middle of each: the float64
   /// reference is slow in a debug build), layer by layer (each layer fed the float64 reference's previous
   /// output): the engine equals the float64 reference with each algorithm it may choose. Where the CPU has

@@ -78,7 +78,7 @@ final class BankValidationTests: XCTestCase {
       (Self.bank(filters: Self.goodFilter, layer: "\"type\": \"conv\", \"activation\": \"elu\", \"beta\": 1"),
        "t.json: layers[0].beta: beta is not a parameter of elu (it takes alpha)"),
       (Self.bank(filters: Self.goodFilter, layer: "\"type\": \"conv\", \"strides\": 2"),
-       "t.json: layers[0].strides: unknown key; expected one of activation, alpha, beta, comment, dilation, filters, flip, from, groups, max, min, name, negative_slope, padding, padding_mode, slopes, stride, type"),
+       "t.json: layers[0].strides: unknown key; expected one of activation, alpha, as_trained, beta, comment, dilation, filters, flip, from, groups, max, min, name, negative_slope, padding, padding_mode, slopes, stride, type"),
       (Self.bank(filters: "{\"name\": \"a\", \"weights\": [\(String(repeating: "[[1]], ", count: 2))[\(Array(repeating: "[" + Array(repeating: "1", count: 65).joined(separator: ",") + "]", count: 1).joined(separator: ","))]]}"),
        "t.json: layers[0].filters[0].weights[2]: expected 1 rows of 1 numbers (like layers[0].filters[0].weights[0]), got a row of 65"),
       (Self.bank(filters: "{\"name\": \"a\", \"weights\": [[\(Array(repeating: "[" + Array(repeating: "1", count: 65).joined(separator: ",") + "]", count: 1).joined(separator: ","))], [[1]], [[1]]]}"),

@@ -78,4 +78,24 @@ final class SummaryTests: XCTestCase {
     XCTAssertEqual(summary.totalParameters, 9472)
     XCTAssertEqual([summary.layers[0].receptiveField, summary.layers[0].jump], [Pair(7), Pair(2)])
   }
+
+  /// MobileNetV2's first block as torchvision trained it: convs without biases, each followed by a batch
+  /// norm (folded in the shipped bank). Its conv weights are 864 + 288 + 512 = 1,664; torchinfo adds the
+  /// batch norms' scale and shift, 2 x (32 + 32 + 16) = 160; Keras also counts the running mean and
+  /// variance (another 160). The folded bank has 1,664 weights plus one bias per filter, 1,744.
+  func testFoldedBatchNormsAreCountedAsTheFrameworksCountThem() throws {
+    let summary = try BankSummary(try BankCatalog.load("mobilenet-v2-block1").bank, input: nil)
+    XCTAssertEqual(summary.totalParameters, 1744)
+    XCTAssertEqual(summary.totalAsTrained?.trainable, 1664 + 160)
+    XCTAssertEqual(summary.totalAsTrained?.all, 1664 + 320)
+    XCTAssertEqual(summary.layers.map { $0.asTrained?.trainable }, [864 + 64, 288 + 64, 512 + 32])
+    XCTAssertTrue(summary.text.contains("as trained, before the batch norms were folded in: 1,984 (as Keras's summary() counts"), summary.text)
+    XCTAssertTrue(summary.text.contains("1,824 trainable (as torchinfo counts: scale and shift)"), summary.text)
+    // A bank with no batch norm folded has one count: no "as trained" column or line.
+    let plain = try BankSummary(try BankCatalog.load("vgg16-block2").bank, input: nil)
+    XCTAssertNil(plain.totalAsTrained)
+    XCTAssertFalse(plain.text.contains("as trained"))
+    // Keras's VGG16 summary: block1_conv1 1,792, block1_conv2 36,928, block2_conv1 73,856, block2_conv2 147,584.
+    XCTAssertEqual(plain.layers.map(\.parameters), [1792, 36928, 0, 73856, 147584])
+  }
 }

@@ -24,3 +24,29 @@ graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", Tensor
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="")
 model.ir_version = 8
 onnx.save(model, "kernel-shape.onnx")
+
+# cycle.onnx: a graph with a cycle (not a valid ONNX graph: the checker is not run). conv1 reads the input
+# and writes a; relu reads a and writes b; conv2 reads b and writes a again, so a's readers lead back to
+# relu. `import --until end` must stop in one line, never loop.
+w1 = numpy_helper.from_array(np.ones((3, 3, 3, 3), np.float32) / 27, "w1")
+w2 = numpy_helper.from_array(np.ones((3, 3, 3, 3), np.float32) / 27, "w2")
+nodes = [helper.make_node("Conv", ["x", "w1"], ["a"], name="conv1", pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["a"], ["b"], name="relu"),
+         helper.make_node("Conv", ["b", "w2"], ["a"], name="conv2", pads=[1, 1, 1, 1])]
+graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("b", TensorProto.FLOAT, [1, 3, 8, 8])], [w1, w2])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="")
+model.ir_version = 8
+onnx.save(model, "cycle.onnx")
+
+# cycle-loop.onnx: a cycle where each tensor has one writer: add reads e, which relu writes from add's own
+# output. Refused in one line.
+k = numpy_helper.from_array(np.ones((1, 3, 1, 1), np.float32), "k")
+nodes = [helper.make_node("Conv", ["x", "w1"], ["a"], name="conv1", pads=[1, 1, 1, 1]),
+         helper.make_node("Add", ["a", "e"], ["b"], name="add"),
+         helper.make_node("Relu", ["b"], ["e"], name="relu")]
+graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("e", TensorProto.FLOAT, [1, 3, 8, 8])], [w1, k])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="")
+model.ir_version = 8
+onnx.save(model, "cycle-loop.onnx")
