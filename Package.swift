@@ -3,7 +3,8 @@ import PackageDescription
 
 // The modules follow the data path, and dependencies point one way (down this list):
 //
-//   featuremaps        the command: parses options, calls Batch, Teaching, Figures and Report
+//   featuremaps        the command: parses options, calls Batch, Teaching, Figures, Report and Serving
+//   Serving            `featuremaps serve`: the live page and its HTTP server (FlyingFox)
 //   Report             the HTML page for a class (`featuremaps report`)
 //   Figures            montages, kernel pictures, decomposition figures (drawn with Cairo)
 //   Teaching           explain one output pixel, summaries, the matrix view
@@ -34,7 +35,9 @@ let package = Package(
                 "Normalization", "Pipeline", "MapWriting", "Batch"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // A small HTTP server on Swift concurrency and BSD sockets, no other dependency (builds in seconds).
+    .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
   ],
   targets: [
     // C libraries and shims.
@@ -75,6 +78,13 @@ let package = Package(
       dependencies: ["Basics", "ConvEngine", "FilterBanks", "ImageCodecs", "InputPreparation", "Pipeline", "MapWriting", "Teaching", "Figures"],
       exclude: ["README.md"]),
     .target(
+      name: "Serving",
+      dependencies: [
+        "Basics", "ConvEngine", "FilterBanks", "ImageCodecs", "Importing", "InputPreparation", "Normalization", "Pipeline", "Teaching",
+        "Figures", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
+      ],
+      exclude: ["README.md"]),
+    .target(
       name: "Learning",
       dependencies: ["Basics", "ConvEngine", "FilterBanks", "ImageCodecs", "InputPreparation", "WeightsFiles"],
       exclude: ["README.md"]),
@@ -87,7 +97,7 @@ let package = Package(
       dependencies: [
         "Basics", "ImageCodecs", "FilterBanks", "ConvEngine", "Normalization", "Pipeline", "MapWriting", "Batch", "WeightsFiles", "Importing",
         "Teaching",
-        "InputPreparation", "Figures", "Report", "Learning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "InputPreparation", "Figures", "Report", "Learning", "Serving", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       exclude: ["README.md"]),
 
@@ -109,6 +119,7 @@ let package = Package(
       exclude: ["Files"]),
     .testTarget(name: "NormalizationTests", dependencies: ["Normalization", "TestSupport"]),
     .testTarget(name: "FiguresTests", dependencies: ["Figures", "ConvEngine", "TestSupport"]),
+    .testTarget(name: "ServingTests", dependencies: ["Serving", "FilterBanks", "TestSupport"]),
     .testTarget(name: "LearningTests", dependencies: ["Learning", "ConvEngine", "FilterBanks", "ImageCodecs", "Basics", "TestSupport"]),
     .testTarget(
       name: "PipelineTests",

@@ -18,6 +18,9 @@ extension FilterBank {
     return .object(members)
   }
 
+  /// Layer `index` as the bank file holds it (what the live page's cache is keyed by).
+  public func layerJSON(_ index: Int) -> JSONValue { Self.json(layers[index]) }
+
   /// The bank's JSON text, laid out as the shipped banks are, numbers as the Float32 values they hold.
   public func text(source: Source? = nil) -> String {
     ReadableJSON.text(json(source: source), number: ReadableJSON.float32Number) + "\n"

@@ -83,6 +83,14 @@ public final class BankRun {
     return output
   }
 
+  /// Layer `index`'s output as an earlier run computed it, of the same input through the same layers up to
+  /// `index` (the live page keeps them): later layers start from it, and it is not computed again.
+  public func adopt(_ output: Tensor, asOutputOf index: Int) {
+    precondition(output.height == geometries[index].outputHeight && output.width == geometries[index].outputWidth,
+                 "an adopted output has the layer's shape")
+    outputs[index] = output
+  }
+
   /// Layer `index`'s input: the bank's input, or the output of the layer before. Under `.latest`, only
   /// the input of a layer after the latest one computed is still there.
   public func input(ofLayer index: Int) throws(Failure) -> Tensor {

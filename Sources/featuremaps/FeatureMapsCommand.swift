@@ -21,7 +21,7 @@ struct FeatureMapsCommand: ParsableCommand {
       130 interrupted (rerun with --skip-existing to finish).
       """,
     version: "0.1.0",
-    subcommands: [Run.self, Banks.self, Import.self, Learn.self, Explain.self, Summary.self, MontageCommand.self, Kernels.self, ReportCommand.self],
+    subcommands: [Run.self, Banks.self, Import.self, Learn.self, Explain.self, Summary.self, MontageCommand.self, Kernels.self, ReportCommand.self, Serve.self],
     defaultSubcommand: Run.self)
 
   /// ArgumentParser exits with 64 for usage errors; featuremaps documents 2, as most Unix tools do. The

@@ -43,13 +43,14 @@ final class HelpTests: XCTestCase {
   func testKernelsHelp() throws { try assertHelp(["kernels", "--help"], matches: "kernels-help.txt") }
   func testReportHelp() throws { try assertHelp(["report", "--help"], matches: "report-help.txt") }
   func testLearnHelp() throws { try assertHelp(["learn", "--help"], matches: "learn-help.txt") }
+  func testServeHelp() throws { try assertHelp(["serve", "--help"], matches: "serve-help.txt") }
 
   /// The shell completions swift-argument-parser generates name every subcommand and the main options.
   func testCompletionScriptsNameEverySubcommand() throws {
     for shell in ["bash", "zsh", "fish"] {
       let result = try runFeaturemaps(["--generate-completion-script", shell])
       XCTAssertEqual(result.status, 0, shell)
-      for word in ["run", "banks", "import", "learn", "explain", "summary", "montage", "kernels", "report", "normalize", "png16"] {
+      for word in ["run", "banks", "import", "learn", "explain", "summary", "montage", "kernels", "report", "serve", "normalize", "png16"] {
         XCTAssertTrue(result.stdout.contains(word), "\(shell) completions lack \(word)")
       }
     }
