@@ -84,6 +84,8 @@ enum Page {
     figure { margin: 0; }
     figure canvas { display: block; max-width: 200px; image-rendering: pixelated; cursor: crosshair; border: 2px solid transparent; }
     figure.selected canvas { border-color: #b03a2e; }
+    .frame { position: relative; width: fit-content; }
+    .mark { position: absolute; width: 9px; height: 9px; margin: -6px 0 0 -6px; border: 2px solid #e8382a; border-radius: 50%; pointer-events: none; }
     figcaption { font-size: .85em; color: #333; max-width: 200px; overflow-wrap: anywhere; }
     .layer-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: .8em; }
     .layer-head .note { margin: 0; }

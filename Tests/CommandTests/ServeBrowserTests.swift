@@ -140,6 +140,13 @@ final class ServeBrowserTests: TemporaryFolderTestCase {
     try afterUpdate(browser) { _ = try browser.evaluate("document.getElementById('shift').click()") }
     assertSameMaps(try pageMaps(browser), try commandMaps(bank: downloaded, out: "after-again"), "switches off again")
 
+    // A filter added (a copy of the selected one) and removed again: six maps, then five.
+    try afterUpdate(browser) { _ = try browser.evaluate("Array.from(document.querySelectorAll('#editor button')).find((b) => b.textContent.startsWith('Add')).click()") }
+    XCTAssertEqual(try pageMaps(browser).count, 6)
+    XCTAssertEqual(try browser.evaluate("featuremaps.bank.layers[0].filters[3].name") as? String, "laplacian-copy")
+    try afterUpdate(browser) { _ = try browser.evaluate("Array.from(document.querySelectorAll('#editor button')).find((b) => b.textContent.startsWith('Remove')).click()") }
+    XCTAssertEqual(try pageMaps(browser).count, 5)
+
     XCTAssertEqual(browser.errors, [], "the browser console")
 
     // A damaged picture: said on the page, and the server goes on (the browser logs the refusal's status, so this comes after the console check).
