@@ -42,7 +42,7 @@ extension PictureProcessor {
       options: options.output, firstIndex: 0, subfolder: "", fileStems: stems)
     let written = try PictureFailure.catching(displayPath, as: PictureFailure.Cause.output) { () throws(OutputError) in
       for stem in folders { try folder.makeSubfolder(stem) }
-      return try writer.write(to: sinks)
+      return try writer.write(to: sinks.filter(\.takesPartialMaps))
     }
     var result = maps
     for (p, var entry) in written.entries.enumerated() {

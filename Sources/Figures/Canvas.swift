@@ -95,12 +95,14 @@ final class Canvas {
 
   enum Alignment { case left, center, right }
 
-  /// Text with its baseline at `y`, clipped to `maximumWidth` when given.
+  /// Text with its baseline at `y`; when it is wider than `maximumWidth`, shortened in the middle with an
+  /// ellipsis (`fitted`), so that its start and its end (a filter's index) stay, and clipped to the width.
   func text(_ string: String, x: Double, y: Double, size: Double, color: Color, alignment: Alignment = .left, bold: Bool = false,
             maximumWidth: Double? = nil) {
     cairo_save(cairo)
     cairo_select_font_face(cairo, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
     cairo_set_font_size(cairo, size)
+    let string = maximumWidth.map { fitted(string, width: $0) } ?? string
     let width = textWidth(string)
     var left = x
     switch alignment {
@@ -118,6 +120,21 @@ final class Canvas {
     cairo_move_to(cairo, left, y)
     cairo_show_text(cairo, string)
     cairo_restore(cairo)
+  }
+
+  /// `string`, or the longest form of it that fits `width` in the current font: characters taken out of
+  /// the middle (a third from the end, two thirds from the start) and replaced by "…".
+  func fitted(_ string: String, width: Double) -> String {
+    guard textWidth(string) > width else { return string }
+    let characters = Array(string)
+    var keep = characters.count - 1
+    while keep > 0 {
+      let tail = keep / 3
+      let candidate = String(characters[..<(keep - tail)]) + "…" + String(characters[(characters.count - tail)...])
+      if textWidth(candidate) <= width { return candidate }
+      keep -= 1
+    }
+    return "…"
   }
 
   /// The advance width of `string` in the current font (call inside `text`'s setup, or after setting a size).

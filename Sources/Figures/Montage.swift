@@ -56,12 +56,16 @@ public struct MontageTile: Sendable {
   public var width: Int
   public var height: Int
   public var grays: [UInt8]
+  /// The map's one value when it is constant (a solid tile, black or white, would look like a missing one).
+  public var constant: Double?
 
-  /// A tile from gray levels at the map's size, scaled down to `layout`'s tile size.
-  public init(index: Int, name: String, grays: [UInt8], width: Int, height: Int, layout: MontageLayout) {
+  /// A tile from gray levels at the map's size, scaled down to `layout`'s tile size; `statistics` mark a
+  /// constant map.
+  public init(index: Int, name: String, grays: [UInt8], width: Int, height: Int, layout: MontageLayout, statistics: MapStatistics? = nil) {
     let size = layout.tile(width: width, height: height)
     self.index = index
     self.name = name
+    if let statistics, statistics.count > 0, statistics.minimum == statistics.maximum { constant = statistics.minimum }
     self.width = size.width
     self.height = size.height
     self.grays = AreaResampling.scale(grays, width: width, height: height, to: size.width, size.height)
@@ -88,8 +92,16 @@ public enum Montage {
     return canvas
   }
 
-  /// The label under a tile: its index in the picture's maps and its filter's name.
-  static func label(_ tile: MontageTile) -> String { "\(tile.index) \(tile.name)" }
+  /// The label under a tile: its index in the picture's maps and its filter's name, and its value when
+  /// the map is constant ("constant 0": a dead filter after ReLU).
+  static func label(_ tile: MontageTile) -> String {
+    "\(tile.index) \(tile.name)" + (tile.constant.map { " (constant \(Self.number($0)))" } ?? "")
+  }
+
+  /// A value in a label: 0, 0.0083, -1.5e+03.
+  static func number(_ v: Double) -> String {
+    v == 0 ? "0" : String(format: "%.3g", v)
+  }
 
   /// The 8-bit gray levels of a map of values under its mapping (a 16-bit mapping rescaled to 255 levels).
   public static func grays(_ values: UnsafeBufferPointer<Float>, mapping: GrayMapping) -> [UInt8] {
@@ -117,10 +129,13 @@ public final class MontageSink: MapSink, @unchecked Sendable {
     self.layout = layout
   }
 
+  /// The montage shows the maps; the partial maps are files beside them (given to it, they would replace
+  /// the maps' tiles: their indices start at 0 too).
+  public var takesPartialMaps: Bool { false }
+
   public func accept(_ map: MapEntry, values: UnsafeBufferPointer<Float>) throws(OutputError) {
-    guard map.channel == nil else { return }  // partial maps are not in the montage
     let tile = MontageTile(index: map.index, name: map.filter, grays: Montage.grays(values, mapping: map.mapping),
-                           width: map.width, height: map.height, layout: layout)
+                           width: map.width, height: map.height, layout: layout, statistics: map.statistics)
     lock.withLock { tiles[map.index] = tile }
   }
 

@@ -22,11 +22,14 @@ public protocol MapSink: Sendable {
   /// Where map `map`'s rows go as they come, for maps computed a band of rows at a time. `map`'s mapping is
   /// final; its statistics may not be yet (`finish` has them).
   func rows(of map: MapEntry) throws(OutputError) -> any MapRowSink
+  /// Whether the sink is also given the per-channel partial maps (`--partials`), as a set of their own.
+  var takesPartialMaps: Bool { get }
 }
 
 extension MapSink {
   public func finish(_ maps: [MapEntry]) throws(OutputError) {}
   public var acceptsRows: Bool { false }
+  public var takesPartialMaps: Bool { true }
   public func rows(of map: MapEntry) throws(OutputError) -> any MapRowSink { preconditionFailure("the sink does not accept rows") }
 }
 

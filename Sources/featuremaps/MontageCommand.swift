@@ -32,7 +32,8 @@ struct MontageCommand: ParsableCommand {
     for map in manifest.maps {
       let path = folder + "/" + map.file
       let (grays, width, height) = try Self.grays(path, map: map)
-      tiles.append(MontageTile(index: map.index, name: map.filter, grays: grays, width: width, height: height, layout: layout.layout))
+      tiles.append(MontageTile(index: map.index, name: map.filter, grays: grays, width: width, height: height, layout: layout.layout,
+                               statistics: MapStatistics(minimum: map.minimum, maximum: map.maximum, mean: map.minimum, standardDeviation: 0, count: 1)))
     }
     try Montage.write(tiles, layout: layout.layout, to: folder + "/" + MontageSink.fileName)
   }

@@ -65,6 +65,18 @@ final class FigureCommandTests: TemporaryFolderTestCase {
     XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("out/chelsea/montage.png"))), before)
   }
 
+  /// --partials --montage: the montage shows the maps (it once showed each map's first partial map, labelled
+  /// "0 R", "1 R"...): byte for byte the montage without --partials, whose tiles the test above checks.
+  func testPartialsLeaveTheMontageToTheMaps() throws {
+    for (out, extra) in [("plain", [String]()), ("partials", ["--partials"])] {
+      let result = try runFeaturemaps([photo, "--bank", "color-opponent", "--out", path(out), "--montage", "-q"] + extra)
+      XCTAssertEqual(result.status, 0, result.stderr)
+    }
+    XCTAssertTrue(FileManager.default.fileExists(atPath: path("partials/chelsea/00-luminance.partials/00-R.png")))
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("partials/chelsea/montage.png"))),
+                   try Data(contentsOf: URL(fileURLWithPath: path("plain/chelsea/montage.png"))))
+  }
+
   /// `featuremaps montage` on .npy maps: each tile is the map's values under the auto mapping of its
   /// recorded range (zero middle gray, the largest magnitude black or white), worked out here from the file.
   func testMontageOfNPYMapsShowsTheirValuesUnderTheAutoMapping() throws {

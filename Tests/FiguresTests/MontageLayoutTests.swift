@@ -1,3 +1,4 @@
+import Normalization
 import XCTest
 
 @testable import Figures
@@ -37,5 +38,31 @@ final class MontageLayoutTests: XCTestCase {
     let names = ["sobel-x", "sobel-y", "laplacian"]
     let tiles = names.enumerated().map { MontageTile(index: $0.offset, name: $0.element, grays: [0], width: 1, height: 1, layout: MontageLayout()) }
     XCTAssertEqual(tiles.map(Montage.label), ["0 sobel-x", "1 sobel-y", "2 laplacian"])
+  }
+
+  /// A label wider than its tile loses characters in the middle, never its start (the map's index) or end
+  /// (a trained filter's number), and then fits.
+  func testLongLabelsAreShortenedInTheMiddleAndFit() {
+    let canvas = Canvas(width: 10, height: 10, background: .gray(0))
+    _ = canvas.textWidth("x", size: 11)
+    for (label, width) in [("12 a-very-long-filter-name-of-a-trained-layer-10", 64.0), ("63 conv1_1-63", 40), ("5 vgg16-block1-conv1_2-5", 90)] {
+      let fitted = canvas.fitted(label, width: width)
+      XCTAssertLessThanOrEqual(canvas.textWidth(fitted), width, fitted)
+      XCTAssertTrue(fitted.contains("…"), fitted)
+      XCTAssertEqual(fitted.prefix(2), label.prefix(2), fitted)
+      XCTAssertEqual(fitted.last, label.last, fitted)
+    }
+    XCTAssertEqual(canvas.fitted("0 sobel-x", width: 200), "0 sobel-x")
+  }
+
+  /// A constant map says so under its tile (a solid black or white tile looks missing).
+  func testAConstantMapIsMarkedInItsLabel() {
+    func tile(_ name: String, _ low: Double, _ high: Double) -> MontageTile {
+      MontageTile(index: 3, name: name, grays: [0], width: 1, height: 1, layout: MontageLayout(),
+                  statistics: MapStatistics(minimum: low, maximum: high, mean: low, standardDeviation: 0, count: 100))
+    }
+    XCTAssertEqual(Montage.label(tile("dead", 0, 0)), "3 dead (constant 0)")
+    XCTAssertEqual(Montage.label(tile("flat", 0.0083, 0.0083)), "3 flat (constant 0.0083)")
+    XCTAssertEqual(Montage.label(tile("edge", -1, 2)), "3 edge")
   }
 }
