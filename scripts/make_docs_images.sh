@@ -17,6 +17,10 @@ trap 'rm -rf "$work"' EXIT
 "$bin" SampleImages/rocket.jpg --bank edges --out "$work/maps" --montage --tile-size 200 -q
 cp "$work/maps/rocket/montage.png" "$docs/montage-edges.png"
 
+# ResNet-50's conv1 on the cat: five filters are dead there (constant 0 after ReLU), marked on their tiles.
+"$bin" SampleImages/chelsea.png --bank resnet50-conv1 --out "$work/resnet" --montage --tile-size 96 --nrow 8 -q
+cp "$work/resnet/chelsea/montage.png" "$docs/montage-resnet50-conv1.png"
+
 # Kernel pictures: a hand-made bank with its numbers, and ResNet-50's trained conv1 as colours.
 "$bin" kernels edges --out "$docs/kernels-edges.png"
 "$bin" kernels resnet50-conv1 --rgb --out "$docs/kernels-resnet50-conv1.png"

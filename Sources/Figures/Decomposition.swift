@@ -11,16 +11,28 @@ import Teaching
 /// command gives them (the partial maps' those of `--partials`, the map's its own). With a pixel, its
 /// receptive field is outlined on every plane and `explain`'s numbers are printed beside.
 public enum Decomposition {
+  /// How the tiles where values are added (the partial maps, their sum, + bias, the activation's output)
+  /// map values to gray.
+  public enum Scale: String, Sendable, CaseIterable {
+    /// One mapping for all of them, shown as a scale bar: equal values are equal grays, so the parts can be
+    /// seen to add up (the default).
+    case added
+    /// Each tile the main command's own mapping (`--partials`' for the partial maps), as the files are.
+    case perTile = "per-tile"
+  }
+
   /// Where each tile is, for tests: keys `input:C`, `kernel:C`, `partial:C` (C the channel's place in the
-  /// group), `sum`, `preactivation`, `map`.
+  /// group), `sum`, `preactivation`, `map`; and, with the `added` scale, its one mapping.
   public struct Layout: Sendable {
     public var tiles: [String: (x: Int, y: Int, width: Int, height: Int)] = [:]
+    public var addedMapping: GrayMapping?
   }
 
   /// `maximumChannels`: draw at most this many input channels (those whose partial maps weigh most).
   public static func write(_ run: LayerRun, filter f: Int, pixel: ExplainedPixel?, options: OutputOptions, tileSize: Int,
-                           maximumChannels: Int? = nil, to path: String) throws(OutputError) -> Layout {
-    let (canvas, layout) = try draw(run, filter: f, pixel: pixel, options: options, tileSize: tileSize, maximumChannels: maximumChannels)
+                           maximumChannels: Int? = nil, scale: Scale = .added, to path: String) throws(OutputError) -> Layout {
+    let (canvas, layout) = try draw(run, filter: f, pixel: pixel, options: options, tileSize: tileSize, maximumChannels: maximumChannels,
+                                    scale: scale)
     try canvas.write(to: path)
     return layout
   }
@@ -38,7 +50,7 @@ public enum Decomposition {
   }
 
   static func draw(_ run: LayerRun, filter f: Int, pixel: ExplainedPixel?, options: OutputOptions,
-                   tileSize: Int, maximumChannels: Int? = nil) throws(OutputError) -> (Canvas, Layout) {
+                   tileSize: Int, maximumChannels: Int? = nil, scale: Scale = .added) throws(OutputError) -> (Canvas, Layout) {
     let conv = run.conv
     let cpg = conv.channelsPerGroup
     let first = conv.firstChannel(ofFilter: f)
@@ -72,8 +84,28 @@ public enum Decomposition {
     let preActivation = sum.map { $0 + conv.bias[f] }
     let stages = Tensor(channels: 2, height: h, width: w, values: sum + preActivation)
     let stageGrays = grays(stages, interior: interior, options: options)
-    let mapGrays = run.output.values.withUnsafeBufferPointer {
+    var mapGrays = run.output.values.withUnsafeBufferPointer {
       Montage.grays(UnsafeBufferPointer(rebasing: $0[(f * plane)..<((f + 1) * plane)]), mapping: run.maps[f].mapping)
+    }
+    var partialGraysShown = partialGrays
+    var stageGraysShown = stageGrays
+    var addedMapping: GrayMapping?
+    if scale == .added {
+      // One mapping, chosen as --scale shared would over these tiles together.
+      let map = Array(run.output.values[(f * plane)..<((f + 1) * plane)])
+      let added = Tensor(channels: cpg + 3, height: h, width: w, values: mine.values + sum + preActivation + map)
+      var shared = options
+      shared.sharedScale = true
+      let mapping = added.values.withUnsafeBufferPointer {
+        shared.scaling.choose(maps: $0, count: added.channels, height: h, width: w, interior: interior, threads: options.threads)[0].mapping
+      }
+      let all = added.values.withUnsafeBufferPointer { values in
+        (0..<added.channels).map { Montage.grays(UnsafeBufferPointer(rebasing: values[($0 * plane)..<(($0 + 1) * plane)]), mapping: mapping) }
+      }
+      partialGraysShown = Array(all[0..<cpg])
+      stageGraysShown = [all[cpg], all[cpg + 1]]
+      mapGrays = all[cpg + 2]
+      addedMapping = mapping
     }
     // The channels drawn: all, or the `maximumChannels` whose partial maps weigh most (mean |value|).
     var shown = Array(0..<cpg)
@@ -98,12 +130,13 @@ public enum Decomposition {
     let (margin, gap) = (16, 46)
     let columnX = [margin, margin + inTile.width + gap, margin + inTile.width + gap + kernelSize.0 + gap]
     let stageX = columnX[2] + outTile.width + gap + 30
-    let top = 58
+    let top = 76
     let rowsHeight = shown.count * rowHeight
     let width = stageX + 3 * (outTile.width + gap) + margin + 40
-    let height = top + max(rowsHeight, outTile.height + 120) + (pixel == nil ? 20 : 60)
+    let height = top + max(rowsHeight, outTile.height + 150) + (pixel == nil ? 20 : 60)
     let canvas = Canvas(width: width, height: height, background: .white)
     var layout = Layout()
+    layout.addedMapping = addedMapping
     let name = run.filterNames[f]
     let summed = cpg == 1 ? "one input channel: nothing is summed (a depthwise filter)" : "the \(cpg) partial maps are summed (not averaged)"
     canvas.text("\(run.bank.name), layer \(run.number), filter \(f) \"\(name)\": \(summed)", x: Double(margin), y: 20, size: 13, color: .black, bold: true)
@@ -112,6 +145,10 @@ public enum Decomposition {
     canvas.text(how + "; then + bias \(TextTable.number(Double(conv.bias[f]))), then activation \(conv.activation.description)",
                 x: Double(margin), y: 38, size: 11, color: .gray(70), maximumWidth: Double(width - 2 * margin))
 
+    // Column headers: what each column is, and which gray scale it has.
+    canvas.text("inputs (each its own gray scale)", x: Double(columnX[0]), y: 62, size: 10, color: .gray(60), maximumWidth: Double(inTile.width + gap - 4))
+    canvas.text("kernels", x: Double(columnX[1]), y: 62, size: 10, color: .gray(60))
+    canvas.text("partial maps", x: Double(columnX[2]), y: 62, size: 10, color: .gray(60))
     let kernelLimit = Double(conv.weights.map { abs($0) }.max() ?? 0)
     for (row, ci) in shown.enumerated() {
       let y = top + row * rowHeight
@@ -120,7 +157,8 @@ public enum Decomposition {
       let input = MontageTile(index: ci, name: channel, grays: inputGrays[ci], width: run.input.width, height: run.input.height, layout: layoutOfMaps)
       canvas.put(input.grays, width: input.width, height: input.height, x: columnX[0], y: y, gray: true)
       layout.tiles["input:\(ci)"] = (columnX[0], y, input.width, input.height)
-      canvas.text("\(channel) (input)", x: Double(columnX[0]), y: Double(y + input.height + 14), size: 11, color: .black)
+      canvas.text(channel, x: Double(columnX[0]), y: Double(y + input.height + 14), size: 11, color: .black,
+                  maximumWidth: Double(inTile.width + gap - 4))
       // Its kernel.
       let ky0 = y + max(0, (input.height - kernelSize.1) / 2)
       for ky in 0..<conv.kernel.y {
@@ -134,15 +172,16 @@ public enum Decomposition {
       }
       layout.tiles["kernel:\(ci)"] = (columnX[1], ky0, kernelSize.0, kernelSize.1)
       canvas.rectangle(x: Double(columnX[1]) - 0.5, y: Double(ky0) - 0.5, width: Double(kernelSize.0) + 1, height: Double(kernelSize.1) + 1, color: .gray(150))
-      canvas.text("kernel for \(channel)", x: Double(columnX[1]), y: Double(ky0 + kernelSize.1 + 14), size: 10, color: .gray(60))
+      canvas.text("kernel for \(channel)", x: Double(columnX[1]), y: Double(ky0 + kernelSize.1 + 14), size: 10, color: .gray(60),
+                  maximumWidth: Double(kernelSize.0 + gap - 6))
       let mid = Double(y + input.height / 2)
       canvas.line(from: Double(columnX[0] + input.width + 4), mid, to: Double(columnX[1] - 4), mid, color: .gray(90), arrow: true)
       canvas.line(from: Double(columnX[1] + kernelSize.0 + 4), mid, to: Double(columnX[2] - 4), mid, color: .gray(90), arrow: true)
       // The partial map.
-      let partial = MontageTile(index: ci, name: channel, grays: partialGrays[ci], width: w, height: h, layout: layoutOfMaps)
+      let partial = MontageTile(index: ci, name: channel, grays: partialGraysShown[ci], width: w, height: h, layout: layoutOfMaps)
       canvas.put(partial.grays, width: partial.width, height: partial.height, x: columnX[2], y: y, gray: true)
       layout.tiles["partial:\(ci)"] = (columnX[2], y, partial.width, partial.height)
-      canvas.text("\(channel) correlated with its kernel", x: Double(columnX[2]), y: Double(y + partial.height + 14), size: 10, color: .black,
+      canvas.text("partial map of \(channel)", x: Double(columnX[2]), y: Double(y + partial.height + 14), size: 10, color: .black,
                   maximumWidth: Double(outTile.width + gap + 20))
       if let pixel {
         canvas.text("at (\(pixel.x), \(pixel.y)): \(TextTable.number(pixel.channels[ci].sum))", x: Double(columnX[2]), y: Double(y + partial.height + 27),
@@ -164,8 +203,8 @@ public enum Decomposition {
     // Sum, + bias, activation: three tiles in a row.
     let stageY = top + rowsHeight / 2 - rowHeight / 2
     let captions = [cpg == 1 ? "(nothing to sum: one channel)" : "sum of the \(cpg) partial maps",
-                    "+ bias \(TextTable.number(Double(conv.bias[f])))", "activation \(conv.activation.description): the map \"\(name)\""]
-    let stageGraysAll = [stageGrays[0], stageGrays[1], mapGrays]
+                    "+ bias \(TextTable.number(Double(conv.bias[f])))", "activation \(conv.activation.description): the map"]
+    let stageGraysAll = [stageGraysShown[0], stageGraysShown[1], mapGrays]
     for (i, key) in ["sum", "preactivation", "map"].enumerated() {
       let x = stageX + i * (outTile.width + gap)
       let tile = MontageTile(index: i, name: key, grays: stageGraysAll[i], width: w, height: h, layout: layoutOfMaps)
@@ -177,11 +216,54 @@ public enum Decomposition {
                     color: .gray(90), arrow: true)
       }
     }
+    // What the grays mean: the one scale of the added tiles (a bar with its numbers), or a note that each
+    // tile has its own; and the kernels' colours.
+    let barY = stageY + outTile.height + 44
+    if let addedMapping {
+      drawScaleBar(canvas, mapping: addedMapping, x: stageX, y: barY, width: min(3 * outTile.width + 2 * gap, 300),
+                   title: "one gray scale from the partial maps to the map (equal values, equal grays)",
+                   room: 3 * outTile.width + 2 * gap)
+    } else {
+      canvas.text("each tile has its own gray scale (--figure-scale per-tile): compare shapes, not brightness",
+                  x: Double(stageX), y: Double(barY), size: 10, color: .gray(60), maximumWidth: Double(3 * (outTile.width + gap)))
+    }
+    drawKernelKey(canvas, limit: kernelLimit, x: stageX, y: barY + 44)
     if let pixel {
       canvas.text("at (\(pixel.x), \(pixel.y)): sum \(TextTable.number(pixel.sum)) + bias \(TextTable.number(Double(pixel.bias))) = \(TextTable.number(Double(pixel.preActivation))); "
                   + "\(pixel.activation) -> \(TextTable.number(Double(pixel.value))), gray \(pixel.gray) of \(pixel.mapping.maximumGray)",
                   x: Double(margin), y: Double(height - 24), size: 11, color: Canvas.Color(r: 180, g: 20, b: 20))
     }
     return (canvas, layout)
+  }
+
+  /// A gray ramp from black to white with the values its ends and middle stand for.
+  static func drawScaleBar(_ canvas: Canvas, mapping: GrayMapping, x: Int, y: Int, width: Int, title: String, room: Int) {
+    canvas.text(title, x: Double(x), y: Double(y), size: 10, color: .black, maximumWidth: Double(max(width, room)))
+    let ramp = (0..<width).map { UInt8((255 * $0 + (width - 1) / 2) / max(width - 1, 1)) }
+    let rows = [UInt8](repeating: 0, count: width * 12).enumerated().map { ramp[$0.offset % width] }
+    canvas.put(rows, width: width, height: 12, x: x, y: y + 6, gray: true)
+    canvas.rectangle(x: Double(x) - 0.5, y: Double(y + 6) - 0.5, width: Double(width) + 1, height: 13, color: .gray(120))
+    let value = { (gray: Double) in mapping.offset + mapping.scale * gray }
+    let magnitude = mapping.ofMagnitude ? "|value| " : ""
+    canvas.text(magnitude + TextTable.number(value(0)), x: Double(x), y: Double(y + 30), size: 10, color: .black)
+    canvas.text(TextTable.number(value(Double(mapping.maximumGray) / 2)), x: Double(x + width / 2), y: Double(y + 30), size: 10, color: .black,
+                alignment: .center)
+    canvas.text(TextTable.number(value(Double(mapping.maximumGray))), x: Double(x + width), y: Double(y + 30), size: 10, color: .black,
+                alignment: .right)
+  }
+
+  /// The kernels' colours: blue for negative weights, white for zero, red for positive, up to the layer's
+  /// largest magnitude.
+  static func drawKernelKey(_ canvas: Canvas, limit: Double, x: Int, y: Int) {
+    let width = 120
+    canvas.text("kernel weights:", x: Double(x), y: Double(y + 10), size: 10, color: .black)
+    let left = x + 92
+    for i in 0..<width {
+      let c = DivergingColors.color(limit * (2 * Double(i) / Double(width - 1) - 1), limit: limit)
+      canvas.fill(x: left + i, y: y, width: 1, height: 12, color: Canvas.Color(r: c.r, g: c.g, b: c.b))
+    }
+    canvas.text(TextTable.number(-limit), x: Double(left), y: Double(y + 24), size: 10, color: .black)
+    canvas.text("0", x: Double(left + width / 2), y: Double(y + 24), size: 10, color: .black, alignment: .center)
+    canvas.text(TextTable.number(limit), x: Double(left + width), y: Double(y + 24), size: 10, color: .black, alignment: .right)
   }
 }

@@ -88,15 +88,22 @@ public enum Montage {
       canvas.put(t.grays, width: t.width, height: t.height, x: x, y: y, gray: true)
       canvas.text(label(t), x: Double(x) + Double(tile.0) / 2, y: Double(y + tile.1 + MontageLayout.labelBand - 4),
                   size: 11, color: ink, alignment: .center, maximumWidth: Double(tile.0))
+      if let mark = mark(t) {
+        // On the tile itself, in the ink that shows on it: a solid tile would otherwise look missing.
+        let shade = Int(t.grays.first ?? 0)
+        canvas.text(mark, x: Double(x) + Double(t.width) / 2, y: Double(y) + Double(t.height) / 2 + 4, size: 11,
+                    color: shade < 128 ? Canvas.Color(r: 255, g: 200, b: 60) : Canvas.Color(r: 150, g: 30, b: 10), alignment: .center,
+                    maximumWidth: Double(t.width))
+      }
     }
     return canvas
   }
 
-  /// The label under a tile: its index in the picture's maps and its filter's name, and its value when
-  /// the map is constant ("constant 0": a dead filter after ReLU).
-  static func label(_ tile: MontageTile) -> String {
-    "\(tile.index) \(tile.name)" + (tile.constant.map { " (constant \(Self.number($0)))" } ?? "")
-  }
+  /// The label under a tile: its index in the picture's maps and its filter's name.
+  static func label(_ tile: MontageTile) -> String { "\(tile.index) \(tile.name)" }
+
+  /// What a constant map's tile says on it: "constant 0" (a dead filter after ReLU), "constant 0.0083".
+  static func mark(_ tile: MontageTile) -> String? { tile.constant.map { "constant \(Self.number($0))" } }
 
   /// A value in a label: 0, 0.0083, -1.5e+03.
   static func number(_ v: Double) -> String {

@@ -57,6 +57,10 @@ struct Explain: ParsableCommand {
   @Option(help: ArgumentHelp("The longest side of the figure's tiles.", valueName: "pixels"))
   var tileSize: Int = 200
 
+  @Option(name: .customLong("figure-scale"),
+          help: ArgumentHelp("added: one gray scale, with its bar, for the partial maps, their sum, + bias and the activation; per-tile: each tile the main command's own.", valueName: "scale"))
+  var figureScale: Decomposition.Scale = .added
+
   @OptionGroup var maps: MapOptions
 
   @OptionGroup var decoding: DecoderOptions
@@ -95,7 +99,8 @@ struct Explain: ParsableCommand {
       try filters.map { (f) throws(TeachingError) in try run.explain(filter: f, x: p.x, y: p.y, scope: maps.scale.rawValue) }
     }
     if let figure {
-      _ = try Decomposition.write(run, filter: filters[0], pixel: explained?.first, options: maps.outputOptions, tileSize: tileSize, to: figure)
+      _ = try Decomposition.write(run, filter: filters[0], pixel: explained?.first, options: maps.outputOptions, tileSize: tileSize,
+                                  scale: figureScale, to: figure)
     }
     guard let pixels = explained else { return }
     if json {
@@ -115,3 +120,5 @@ enum CommandSupport {
     try BankCatalog.load(argument, weights: WeightsImporter())
   }
 }
+
+extension Decomposition.Scale: ExpressibleByArgument {}

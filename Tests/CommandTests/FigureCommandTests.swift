@@ -114,22 +114,24 @@ final class FigureCommandTests: TemporaryFolderTestCase {
     XCTAssertFalse(files("out/chelsea").contains("montage.png"))
   }
 
-  /// The decomposition figure's partial maps and map are the PNGs the main command writes with --partials,
-  /// pixel for pixel; its sum tile is the sum of the partials (with no bias and no activation, the map).
+  /// With `--figure-scale per-tile`, the decomposition figure's partial maps and map are the PNGs the main
+  /// command writes with --partials, pixel for pixel; its sum tile is the sum of the partials (with no bias
+  /// and no activation, the map).
   func testDecompositionFigureShowsTheMainCommandsPartialMapsAndMap() throws {
     for (bank, filter) in [("edges", 0), ("edges", 4), ("two-layer", 1)] {
       let out = "out-\(bank)"
       let result = try runFeaturemaps([photo, "--bank", bank, "--out", path(out), "--partials", "-q"])
       XCTAssertEqual(result.status, 0, result.stderr)
       let figure = path("figure-\(bank)-\(filter).png")
-      let drawn = try runFeaturemaps(["explain", photo, "--bank", bank, "--filter", "\(filter)", "--figure", figure, "--tile-size", "1000"])
+      let drawn = try runFeaturemaps(["explain", photo, "--bank", bank, "--filter", "\(filter)", "--figure", figure, "--tile-size", "1000",
+                                      "--figure-scale", "per-tile"])
       XCTAssertEqual(drawn.status, 0, drawn.stderr)
 
       // Where the tiles are: the figure's own layout, for the same picture, bank and options.
       let loaded = try BankCatalog.load(bank)
       let picture = try PreparedPicture.load(path: photo, for: loaded.bank.input, decoder: PictureDecoder())
       let run = try LayerRun(bank: loaded.bank, picture: picture.tensor, layer: nil)
-      let layout = try Decomposition.draw(run, filter: filter, pixel: nil, options: OutputOptions(), tileSize: 1000).1
+      let layout = try Decomposition.draw(run, filter: filter, pixel: nil, options: OutputOptions(), tileSize: 1000, scale: .perTile).1
       let pixels = try Pixels(figure)
 
       let entry = try manifestMaps("\(out)/chelsea/manifest.json")[filter]
@@ -162,6 +164,48 @@ final class FigureCommandTests: TemporaryFolderTestCase {
         }
         XCTAssertLessThan(off, sum.width * sum.height / 1000, "\(bank) filter \(filter): sum tile")
       }
+    }
+  }
+
+  /// The default figure: the partial maps, their sum, the sum plus the bias and the map under one mapping,
+  /// read back from the PNG: every pixel of each such tile is that mapping's gray of the engine's value
+  /// there (the partial maps from the run, the sum and bias added here in Double), so equal values are
+  /// equal grays across tiles. The mapping is the shared one over those values (its ends are the largest
+  /// magnitude, zero in the middle: `auto` on signed values).
+  func testTheFiguresAddedTilesShareOneScale() throws {
+    for (bank, filter, layer) in [("color-opponent", 1, 1), ("two-layer", 2, 2), ("resnet50-conv1", 5, 1)] {
+      let figure = path("added-\(bank).png")
+      let drawn = try runFeaturemaps(["explain", photo, "--bank", bank, "--layer", "\(layer)", "--filter", "\(filter)", "--figure", figure,
+                                      "--tile-size", "1000"])
+      XCTAssertEqual(drawn.status, 0, drawn.stderr)
+      let loaded = try BankCatalog.load(bank)
+      let picture = try PreparedPicture.load(path: photo, for: loaded.bank.input, decoder: PictureDecoder())
+      let run = try LayerRun(bank: loaded.bank, picture: picture.tensor, layer: layer)
+      let layout = try Decomposition.draw(run, filter: filter, pixel: nil, options: OutputOptions(), tileSize: 1000).1
+      let mapping = try XCTUnwrap(layout.addedMapping)
+      let pixels = try Pixels(figure)
+      let partials = try run.run.partialMaps(ofLayer: run.index, filter: filter)
+      let (h, w) = (run.output.height, run.output.width)
+      let plane = h * w
+      var sum = [Float](repeating: 0, count: plane)
+      for c in 0..<partials.channels { for i in 0..<plane { sum[i] += partials.values[c * plane + i] } }
+      var expected: [(String, [Float])] = (0..<partials.channels).map { c in ("partial:\(c)", Array(partials.values[(c * plane)..<((c + 1) * plane)])) }
+      expected.append(("sum", sum))
+      expected.append(("preactivation", sum.map { $0 + run.conv.bias[filter] }))
+      expected.append(("map", Array(run.output.values[(filter * plane)..<((filter + 1) * plane)])))
+      for (key, values) in expected {
+        let tile = try XCTUnwrap(layout.tiles[key], key)
+        XCTAssertEqual([tile.width, tile.height], [w, h], key)
+        var grays = [UInt8](repeating: 0, count: plane)
+        values.withUnsafeBufferPointer { v in grays.withUnsafeMutableBufferPointer { mapping.quantize(v.baseAddress!, count: plane, into: $0.baseAddress!) } }
+        var differing = 0
+        for y in 0..<h {
+          for x in 0..<w where try XCTUnwrap(pixels.gray(tile.x + x, tile.y + y)) != Int(grays[y * w + x]) { differing += 1 }
+        }
+        XCTAssertEqual(differing, 0, "\(bank): \(key) under the one mapping")
+      }
+      let negative = expected.contains { $0.1.contains { $0 < 0 } }
+      XCTAssertEqual(mapping.gray(0), negative ? 128 : 0, "\(bank): where zero is on the one scale")
     }
   }
 

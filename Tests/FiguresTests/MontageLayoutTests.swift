@@ -55,14 +55,25 @@ final class MontageLayoutTests: XCTestCase {
     XCTAssertEqual(canvas.fitted("0 sobel-x", width: 200), "0 sobel-x")
   }
 
-  /// A constant map says so under its tile (a solid black or white tile looks missing).
-  func testAConstantMapIsMarkedInItsLabel() {
+  /// A constant map says so on its tile (a solid black or white tile looks missing), and how the tile is drawn.
+  func testAConstantMapIsMarkedOnItsTile() throws {
     func tile(_ name: String, _ low: Double, _ high: Double) -> MontageTile {
       MontageTile(index: 3, name: name, grays: [0], width: 1, height: 1, layout: MontageLayout(),
                   statistics: MapStatistics(minimum: low, maximum: high, mean: low, standardDeviation: 0, count: 100))
     }
-    XCTAssertEqual(Montage.label(tile("dead", 0, 0)), "3 dead (constant 0)")
-    XCTAssertEqual(Montage.label(tile("flat", 0.0083, 0.0083)), "3 flat (constant 0.0083)")
-    XCTAssertEqual(Montage.label(tile("edge", -1, 2)), "3 edge")
+    XCTAssertEqual(Montage.mark(tile("dead", 0, 0)), "constant 0")
+    XCTAssertEqual(Montage.mark(tile("flat", 0.0083, 0.0083)), "constant 0.0083")
+    XCTAssertNil(Montage.mark(tile("edge", -1, 2)))
+    // Drawn: on a black 60x40 tile, the mark's ink (yellow) in the tile's middle rows; none on a live map's tile.
+    func drawn(_ t: MontageTile) -> Set<[UInt8]> {
+      let canvas = Montage.draw([t], layout: MontageLayout(padding: 0, tileSize: 60))
+      return Set((14..<26).flatMap { y in (0..<60).map { x -> [UInt8] in let c = canvas.pixel(x: x, y: y); return [c.r, c.g, c.b] } })
+    }
+    func blank(_ name: String, _ low: Double, _ high: Double) -> MontageTile {
+      MontageTile(index: 0, name: name, grays: [UInt8](repeating: 0, count: 60 * 40), width: 60, height: 40, layout: MontageLayout(tileSize: 60),
+                  statistics: MapStatistics(minimum: low, maximum: high, mean: low, standardDeviation: 0, count: 100))
+    }
+    XCTAssertTrue(drawn(blank("dead", 0, 0)).contains { $0[0] > 200 && $0[2] < 120 }, "yellow ink on the dead map's tile")
+    XCTAssertEqual(drawn(blank("live", -1, 1)), [[0, 0, 0]], "nothing on a live map's tile")
   }
 }
