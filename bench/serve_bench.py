@@ -46,7 +46,9 @@ bank = {"format": "featuremaps-bank/1", "name": "eight", "description": "8 seede
 bank_file = os.path.join(work, "eight.json")
 json.dump(bank, open(bank_file, "w"))
 
-server = subprocess.Popen([args.binary, "serve", "--port", "0", photo, "--bank", bank_file], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+server = subprocess.Popen([args.binary, "serve", "--port", "0", photo, "--bank", bank_file], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+import atexit
+atexit.register(lambda: server.poll() is None and server.kill())  # never left running, whatever happens below
 port = int(re.search(r":(\d+)/ ", server.stdout.readline()).group(1))
 url = f"http://127.0.0.1:{port}/"
 

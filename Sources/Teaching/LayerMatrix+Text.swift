@@ -3,7 +3,20 @@ import ConvEngine
 
 extension LayerMatrix {
   /// Shape, sparsity, weight sharing, and the matrix itself when it fits 100 columns.
-  public func text(layer: Int, conv: ConvLayer, padding: Padding) -> String {
+  /// The output value of row `r`: (filter, y, x).
+  public func rowLabel(_ r: Int) -> (filter: Int, y: Int, x: Int) {
+    let plane = outputSize.height * outputSize.width
+    return (filters[r / plane], r % plane / outputSize.width, r % outputSize.width)
+  }
+
+  /// The input value of column `c`: (channel, y, x).
+  public func columnLabel(_ c: Int) -> (channel: Int, y: Int, x: Int) {
+    let plane = inputShape.height * inputShape.width
+    return (c / plane, c % plane / inputShape.width, c % inputShape.width)
+  }
+
+  /// `inputNames`: the input channels' names, for the column labels.
+  public func text(layer: Int, conv: ConvLayer, padding: Padding, inputNames: [String]? = nil) -> String {
     let total = rows * columns
     var out: [String] = []
     out.append("layer \(layer) as a matrix product: output = matrix @ input + bias")
@@ -28,10 +41,17 @@ extension LayerMatrix {
     out.append("  matrix @ input + bias equals the engine's values before the activation to within \(TextTable.number(worst))")
     if columns <= 24 && rows <= 64 {
       out.append("")
-      var dense = [[String]](repeating: [String](repeating: ".", count: columns), count: rows)
-      for (r, row) in entries.enumerated() { for entry in row { dense[r][entry.column] = TextTable.number(entry.value) } }
+      // Labelled: each row by its output pixel (filter:y,x), each column by its input pixel (channel:y,x).
+      let names = inputNames ?? (0..<inputShape.channels).map(String.init)
+      var dense = [["out \\ in"] + (0..<columns).map { c in let l = columnLabel(c); return "\(names[l.channel]):\(l.y),\(l.x)" }]
+      for (r, row) in entries.enumerated() {
+        let l = rowLabel(r)
+        var line = ["\(l.filter):\(l.y),\(l.x)"] + [String](repeating: ".", count: columns)
+        for entry in row { line[1 + entry.column] = TextTable.number(entry.value) }
+        dense.append(line)
+      }
       out += TextTable.lines(dense, limit: TextTable.width - 2).lines.map { "  " + $0 }
-      out.append("  (. is zero)")
+      out.append("  (rows: an output pixel, filter:y,x; columns: an input pixel, channel:y,x; . is zero)")
     } else {
       out.append("  (the matrix itself is printed when it has at most 24 columns and 64 rows; --json gives it whole)")
     }
@@ -46,7 +66,11 @@ extension LayerMatrix {
   public func writeJSON(_ emit: (String) -> Void) {
     func number(_ v: Double) -> String { JSONValue.format(v) }
     emit("{\"rows\":\(rows),\"columns\":\(columns),\"non_zeros\":\(nonZeros),\"distinct_values\":\(distinctValues),")
-    emit("\"filters\":[" + filters.map(String.init).joined(separator: ",") + "],\"matrix\":[")
+    emit("\"filters\":[" + filters.map(String.init).joined(separator: ",") + "],")
+    // What each row and column is: [filter, y, x] of an output pixel, [channel, y, x] of an input pixel.
+    emit("\"row_pixels\":[" + (0..<rows).map { let l = rowLabel($0); return "[\(l.filter),\(l.y),\(l.x)]" }.joined(separator: ",") + "],")
+    emit("\"column_pixels\":[" + (0..<columns).map { let l = columnLabel($0); return "[\(l.channel),\(l.y),\(l.x)]" }.joined(separator: ",") + "],")
+    emit("\"matrix\":[")
     var dense = [String](repeating: "0", count: columns)
     for (r, row) in entries.enumerated() {
       for entry in row { dense[entry.column] = number(entry.value) }

@@ -91,7 +91,7 @@ struct Explain: ParsableCommand {
       if json {
         product.writeJSON { FileHandle.standardOutput.write(Data($0.utf8)) }
       } else {
-        print(product.text(layer: run.number, conv: run.conv, padding: run.geometry.padding), terminator: "")
+        print(product.text(layer: run.number, conv: run.conv, padding: run.geometry.padding, inputNames: run.inputNames), terminator: "")
       }
       return
     }

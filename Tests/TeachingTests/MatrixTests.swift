@@ -54,7 +54,19 @@ final class MatrixTests: XCTestCase {
     }
     XCTAssertEqual(matrix.product.map { Float($0) }, run.output.values)
     XCTAssertEqual(matrix.distinctValues, 3)
-    XCTAssertTrue(matrix.text(layer: 1, conv: run.conv, padding: run.geometry.padding).contains("doubly block Toeplitz"))
+    let text = matrix.text(layer: 1, conv: run.conv, padding: run.geometry.padding, inputNames: ["Y"])
+    XCTAssertTrue(text.contains("doubly block Toeplitz"))
+    // Labelled: the header names each column's input pixel, each row starts with its output pixel; row i
+    // (output x = i) holds k2 = -2 in column i (input x = i), as the dense matrix above says.
+    let lines = text.split(separator: "\n").map(String.init)
+    let header = try XCTUnwrap(lines.first { $0.contains("out \\ in") })
+    XCTAssertEqual(header.split(separator: " ").filter { $0.hasPrefix("Y:") }, (0..<9).map { "Y:0,\($0)" }[...].map { Substring($0) })
+    for i in 0..<9 {
+      XCTAssertEqual(matrix.rowLabel(i).x, i)
+      XCTAssertEqual(matrix.columnLabel(i).x, i)
+      let row = try XCTUnwrap(lines.first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("0:0,\(i) ") }, "row of output pixel \(i)")
+      XCTAssertEqual(row.split(separator: " ").dropFirst()[1 + i], "-2", row)
+    }
   }
 
   func testLargeInputsAreRefused() throws {
