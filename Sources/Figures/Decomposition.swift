@@ -90,14 +90,29 @@ public enum Decomposition {
     var partialGraysShown = partialGrays
     var stageGraysShown = stageGrays
     var addedMapping: GrayMapping?
+    var clippedBeyond: Double?
     if scale == .added {
-      // One mapping, chosen as --scale shared would over these tiles together.
+      // One mapping over these tiles together. Under `auto` (the default) its ends are the 99.5th
+      // percentile of the magnitudes, not the largest: a few extreme pixels (a trained layer's borders and
+      // highlights) would otherwise leave every tile flat gray. Any other --normalize is taken as asked,
+      // --scale shared over these tiles.
       let map = Array(run.output.values[(f * plane)..<((f + 1) * plane)])
       let added = Tensor(channels: cpg + 3, height: h, width: w, values: mine.values + sum + preActivation + map)
       var shared = options
       shared.sharedScale = true
-      let mapping = added.values.withUnsafeBufferPointer {
-        shared.scaling.choose(maps: $0, count: added.channels, height: h, width: w, interior: interior, threads: options.threads)[0].mapping
+      if case .auto = options.normalize { shared.normalize = .percentile(0.5) }
+      let chosen = added.values.withUnsafeBufferPointer {
+        shared.scaling.choose(maps: $0, count: added.channels, height: h, width: w, interior: interior, threads: options.threads)
+      }
+      var mapping = chosen[0].mapping
+      if case .auto = options.normalize {
+        let (low, high) = (mapping.offset, mapping.offset + mapping.scale * Double(mapping.maximumGray))
+        let limit = max(Swift.abs(low), Swift.abs(high))
+        let negative = chosen.contains { $0.statistics.minimum < 0 }
+        let largest = chosen.map { max(Swift.abs($0.statistics.minimum), Swift.abs($0.statistics.maximum)) }.max() ?? 0
+        mapping = GrayMapping.choose(.auto, stats: MapStatistics(minimum: negative ? -limit : 0, maximum: limit, mean: 0, standardDeviation: 0, count: 1),
+                                     percentiles: nil, maximumGray: mapping.maximumGray)
+        if largest > limit { clippedBeyond = limit }
       }
       let all = added.values.withUnsafeBufferPointer { values in
         (0..<added.channels).map { Montage.grays(UnsafeBufferPointer(rebasing: values[($0 * plane)..<(($0 + 1) * plane)]), mapping: mapping) }
@@ -109,10 +124,11 @@ public enum Decomposition {
     }
     // The channels drawn: all, or the `maximumChannels` whose partial maps weigh most (mean |value|).
     var shown = Array(0..<cpg)
+    let weight = partials.map { p in p.reduce(0.0) { $0 + Double(abs($1)) } }
     if let maximumChannels, cpg > maximumChannels {
-      let weight = partials.map { p in p.reduce(0.0) { $0 + Double(abs($1)) } }
       shown = Array(shown.sorted { weight[$0] > weight[$1] || (weight[$0] == weight[$1] && $0 < $1) }.prefix(maximumChannels)).sorted()
     }
+    let hidden = (0..<cpg).filter { !shown.contains($0) }
     let inputTensor = Tensor(channels: cpg, height: run.input.height, width: run.input.width,
                              values: Array(run.input.values[(first * run.input.planeSize)..<((first + cpg) * run.input.planeSize)]))
     // Input planes as the main command maps them: the previous layer's maps over its interior (as
@@ -131,9 +147,9 @@ public enum Decomposition {
     let columnX = [margin, margin + inTile.width + gap, margin + inTile.width + gap + kernelSize.0 + gap]
     let stageX = columnX[2] + outTile.width + gap + 30
     let top = 76
-    let rowsHeight = shown.count * rowHeight
+    let rowsHeight = shown.count * rowHeight + (hidden.isEmpty ? 0 : 48)
     let width = stageX + 3 * (outTile.width + gap) + margin + 40
-    let height = top + max(rowsHeight, outTile.height + 150) + (pixel == nil ? 20 : 60)
+    let height = top + max(rowsHeight, outTile.height + 170) + (pixel == nil ? 20 : 60)
     let canvas = Canvas(width: width, height: height, background: .white)
     var layout = Layout()
     layout.addedMapping = addedMapping
@@ -141,7 +157,7 @@ public enum Decomposition {
     let summed = cpg == 1 ? "one input channel: nothing is summed (a depthwise filter)" : "the \(cpg) partial maps are summed (not averaged)"
     canvas.text("\(run.bank.name), layer \(run.number), filter \(f) \"\(name)\": \(summed)", x: Double(margin), y: 20, size: 13, color: .black, bold: true)
     var how = "each input plane is correlated with its own kernel"
-    if shown.count < cpg { how = "shown: the \(shown.count) of \(cpg) input maps whose partial maps weigh most (mean |value|), all \(cpg) summed; " + how }
+    if shown.count < cpg { how = "the \(shown.count) of \(cpg) input maps whose partial maps weigh most; " + how }
     canvas.text(how + "; then + bias \(TextTable.number(Double(conv.bias[f]))), then activation \(conv.activation.description)",
                 x: Double(margin), y: 38, size: 11, color: .gray(70), maximumWidth: Double(width - 2 * margin))
 
@@ -200,8 +216,20 @@ public enum Decomposition {
                          color: Canvas.Color(r: 255, g: 40, b: 40))
       }
     }
+    // The input maps not drawn: how many, and how much of the sum they make.
+    if !hidden.isEmpty {
+      let total = weight.reduce(0, +)
+      let share = total > 0 ? 100 * hidden.reduce(0.0) { $0 + weight[$1] } / total : 0
+      var lines = ["+ \(hidden.count) more input maps, not drawn, summed all the same:",
+                   "together \(String(format: "%.1f", share))% of the partial maps' mean |value|"]
+      if let pixel { lines.append("at (\(pixel.x), \(pixel.y)) they add \(TextTable.number(hidden.reduce(0.0) { $0 + pixel.channels[$1].sum }))") }
+      for (i, line) in lines.enumerated() {
+        canvas.text(line, x: Double(columnX[0]), y: Double(top + shown.count * rowHeight + 4 + 15 * i), size: 11,
+                    color: i == 2 ? Canvas.Color(r: 180, g: 20, b: 20) : .black, maximumWidth: Double(stageX - columnX[0] - 12))
+      }
+    }
     // Sum, + bias, activation: three tiles in a row.
-    let stageY = top + rowsHeight / 2 - rowHeight / 2
+    let stageY = top + (rowsHeight - (hidden.isEmpty ? 0 : 48)) / 2 - rowHeight / 2
     let captions = [cpg == 1 ? "(nothing to sum: one channel)" : "sum of the \(cpg) partial maps",
                     "+ bias \(TextTable.number(Double(conv.bias[f])))", "activation \(conv.activation.description): the map"]
     let stageGraysAll = [stageGraysShown[0], stageGraysShown[1], mapGrays]
@@ -223,11 +251,15 @@ public enum Decomposition {
       drawScaleBar(canvas, mapping: addedMapping, x: stageX, y: barY, width: min(3 * outTile.width + 2 * gap, 300),
                    title: "one gray scale from the partial maps to the map (equal values, equal grays)",
                    room: 3 * outTile.width + 2 * gap)
+      if let clippedBeyond {
+        canvas.text("the 0.5% largest magnitudes, beyond \(TextTable.number(clippedBeyond)), are drawn as the ends",
+                    x: Double(stageX), y: Double(barY + 44), size: 10, color: .gray(60), maximumWidth: Double(3 * outTile.width + 2 * gap))
+      }
     } else {
       canvas.text("each tile has its own gray scale (--figure-scale per-tile): compare shapes, not brightness",
                   x: Double(stageX), y: Double(barY), size: 10, color: .gray(60), maximumWidth: Double(3 * (outTile.width + gap)))
     }
-    drawKernelKey(canvas, limit: kernelLimit, x: stageX, y: barY + 44)
+    drawKernelKey(canvas, limit: kernelLimit, x: stageX, y: barY + 60)
     if let pixel {
       canvas.text("at (\(pixel.x), \(pixel.y)): sum \(TextTable.number(pixel.sum)) + bias \(TextTable.number(Double(pixel.bias))) = \(TextTable.number(Double(pixel.preActivation))); "
                   + "\(pixel.activation) -> \(TextTable.number(Double(pixel.value))), gray \(pixel.gray) of \(pixel.mapping.maximumGray)",

@@ -57,6 +57,10 @@ struct Explain: ParsableCommand {
   @Option(help: ArgumentHelp("The longest side of the figure's tiles.", valueName: "pixels"))
   var tileSize: Int = 200
 
+  @Option(name: .customLong("figure-channels"),
+          help: ArgumentHelp("Draw at most this many input maps in the figure: those whose partial maps weigh most; the others are summed all the same and counted in one line.", valueName: "n"))
+  var figureChannels = 8
+
   @Option(name: .customLong("figure-scale"),
           help: ArgumentHelp("added: one gray scale, with its bar, for the partial maps, their sum, + bias and the activation; per-tile: each tile the main command's own.", valueName: "scale"))
   var figureScale: Decomposition.Scale = .added
@@ -69,6 +73,7 @@ struct Explain: ParsableCommand {
     if at == nil && !matrix && figure == nil { throw ValidationError("Give --at X,Y (the output pixel to explain), --matrix or --figure.") }
     if figure != nil && filter == nil { throw ValidationError("--figure draws one map: give --filter.") }
     if !(8...2048).contains(tileSize) { throw ValidationError("--tile-size must be 8 to 2048 pixels, not \(tileSize).") }
+    if figureChannels < 1 { throw ValidationError("--figure-channels must be at least 1, not \(figureChannels).") }
     if maps.format.writesRawValues {
       throw ValidationError("--format \(maps.format) has no gray levels; explain reports the gray of png or png16.")
     }
@@ -100,9 +105,10 @@ struct Explain: ParsableCommand {
     }
     if let figure {
       _ = try Decomposition.write(run, filter: filters[0], pixel: explained?.first, options: maps.outputOptions, tileSize: tileSize,
-                                  scale: figureScale, to: figure)
+                                  maximumChannels: figureChannels, scale: figureScale, to: figure)
     }
-    guard let pixels = explained else { return }
+    // With --figure the numbers are on the figure; the text is printed only when asked (--json).
+    guard let pixels = explained, figure == nil || json else { return }
     if json {
       let value: JSONValue = filter == nil ? .object([("maps", .array(pixels.map(\.json)))]) : pixels[0].json
       print(value.compact)

@@ -209,6 +209,25 @@ final class FigureCommandTests: TemporaryFolderTestCase {
     }
   }
 
+  /// A layer with 64 inputs: the figure draws the 8 that weigh most and one line for the rest (it was 10,806
+  /// pixels high with all 64), and prints nothing unless asked (--json).
+  func testAFigureOfAWideLayerDrawsTheInputsThatWeighMost() throws {
+    let figure = path("vgg.png")
+    let drawn = try runFeaturemaps(["explain", photo, "--bank", "vgg16-block1", "--layer", "2", "--filter", "5", "--at", "200,100", "--figure", figure,
+                                    "--tile-size", "120"])
+    XCTAssertEqual(drawn.status, 0, drawn.stderr)
+    XCTAssertEqual(drawn.stdout, "", "the figure carries the numbers")
+    let picture = try PictureDecoder().decode(path: figure)
+    XCTAssertLessThan(picture.height, 1200)
+    let loaded = try BankCatalog.load("vgg16-block1")
+    let prepared = try PreparedPicture.load(path: photo, for: loaded.bank.input, decoder: PictureDecoder())
+    let run = try LayerRun(bank: loaded.bank, picture: prepared.tensor, layer: 2)
+    let layout = try Decomposition.draw(run, filter: 5, pixel: nil, options: OutputOptions(), tileSize: 120, maximumChannels: 8).1
+    XCTAssertEqual(layout.tiles.keys.filter { $0.hasPrefix("input:") }.count, 8)
+    let withJSON = try runFeaturemaps(["explain", photo, "--bank", "vgg16-block1", "--layer", "2", "--filter", "5", "--at", "200,100", "--figure", figure, "--json"])
+    XCTAssertTrue(withJSON.stdout.hasPrefix("{\"layer\":2"), withJSON.stdout.prefix(40).description)
+  }
+
   /// A depthwise layer: one input plane per map, and the figure says nothing is summed.
   func testDecompositionOfADepthwiseFilterHasOneRow() throws {
     let loaded = try BankCatalog.load("mobilenet-v2-block1")
