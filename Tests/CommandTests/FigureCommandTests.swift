@@ -209,8 +209,8 @@ final class FigureCommandTests: TemporaryFolderTestCase {
     }
   }
 
-  /// A layer with 64 inputs: the figure draws the 8 that weigh most and one line for the rest (it was 10,806
-  /// pixels high with all 64), and prints nothing unless asked (--json).
+  /// A layer with 64 inputs: the figure draws the 8 that weigh most and a few lines for the rest (10,784
+  /// pixels high at the default tile size with all 64), and prints nothing unless asked (--json).
   func testAFigureOfAWideLayerDrawsTheInputsThatWeighMost() throws {
     let figure = path("vgg.png")
     let drawn = try runFeaturemaps(["explain", photo, "--bank", "vgg16-block1", "--layer", "2", "--filter", "5", "--at", "200,100", "--figure", figure,
