@@ -58,6 +58,8 @@ public struct MontageTile: Sendable {
   public var grays: [UInt8]
   /// The map's one value when it is constant (a solid tile, black or white, would look like a missing one).
   public var constant: Double?
+  /// The map's layer, shown when a montage holds maps of several layers (`--all-layers`).
+  public var layer: Int?
 
   /// A tile from gray levels at the map's size, scaled down to `layout`'s tile size; `statistics` mark a
   /// constant map.
@@ -99,8 +101,23 @@ public enum Montage {
     return canvas
   }
 
-  /// The label under a tile: its index in the picture's maps and its filter's name.
-  static func label(_ tile: MontageTile) -> String { "\(tile.index) \(tile.name)" }
+  /// The label under a tile: its number (in its layer) and its filter's name; `L2:` before them when the
+  /// montage holds several layers (a pooling layer's maps keep the names of the maps it pools).
+  static func label(_ tile: MontageTile) -> String { (tile.layer.map { "L\($0):" } ?? "") + "\(tile.index) \(tile.name)" }
+
+  /// Tiles as a montage labels them: numbered within their layer, with the layer when there are several.
+  public static func labelled(_ tiles: [MontageTile], layers: [Int]) -> [MontageTile] {
+    let several = Set(layers).count > 1
+    var first: [Int: Int] = [:]
+    return zip(tiles, layers).map { tile, layer in
+      var t = tile
+      let start = first[layer] ?? tile.index
+      first[layer] = start
+      t.index = tile.index - start
+      t.layer = several ? layer : nil
+      return t
+    }
+  }
 
   /// What a constant map's tile says on it: "constant 0" (a dead filter after ReLU), "constant 0.0083".
   static func mark(_ tile: MontageTile) -> String? { tile.constant.map { "constant \(Self.number($0))" } }
@@ -147,7 +164,8 @@ public final class MontageSink: MapSink, @unchecked Sendable {
   }
 
   public func finish(_ maps: [MapEntry]) throws(OutputError) {
-    let ordered = maps.compactMap { tiles[$0.index] }
+    let kept = maps.filter { tiles[$0.index] != nil }
+    let ordered = Montage.labelled(kept.map { tiles[$0.index]! }, layers: kept.map(\.layer))
     try Montage.write(ordered, layout: layout, to: context.folder.path(of: Self.fileName))
   }
 }

@@ -95,7 +95,7 @@ public struct MapSetWriter {
 
     var entries: [MapEntry] = []
     var encodeSeconds = 0.0
-    let digits = max(2, String(firstIndex + count - 1).count)
+    let digits = max(2, String(count - 1).count)
     var computing = source  // a copy, so that the closures below may read `self`; the engine's time adds up in it
     defer { source = computing }
     var buffer: [Float] = []  // one group of float maps, reused from group to group
@@ -124,9 +124,11 @@ public struct MapSetWriter {
     return scaled
   }
 
+  /// Map `m`'s entry: its index among the picture's maps (`firstIndex + m`), its file numbered within its
+  /// layer (`layer3/00-project-0.png` with --all-layers is `00-project-0.png` without).
   func entry(_ m: Int, scaled: MapScaling.Scaled, digits: Int) -> MapEntry {
     let index = firstIndex + m
-    let number = String(repeating: "0", count: max(0, digits - String(index).count)) + String(index)
+    let number = String(repeating: "0", count: max(0, digits - String(m).count)) + String(m)
     return MapEntry(
       index: index, layer: layerNumber, filter: names[m],
       file: (fileStems?[m] ?? "\(subfolder)\(number)-\(Self.fileSafe(names[m]))") + ".\(options.format.fileExtension)",
@@ -174,7 +176,7 @@ public struct MapSetWriter {
   private mutating func writeInBands(to sinks: [any MapSink]) throws(OutputError) -> (entries: [MapEntry], encodeSeconds: Double) {
     let (count, height, width) = (source.count, source.height, source.width)
     let scaling = options.scaling
-    let digits = max(2, String(firstIndex + count - 1).count)
+    let digits = max(2, String(count - 1).count)
     let fixed = scaling.mappingWithoutStatistics
     // (A histogram needs the range first: then the statistics come first whatever the format.)
     let onePass = (options.format.writesRawValues || fixed != nil) && !scaling.normalize.needsHistogram

@@ -35,7 +35,7 @@ struct MontageCommand: ParsableCommand {
       tiles.append(MontageTile(index: map.index, name: map.filter, grays: grays, width: width, height: height, layout: layout.layout,
                                statistics: MapStatistics(minimum: map.minimum, maximum: map.maximum, mean: map.minimum, standardDeviation: 0, count: 1)))
     }
-    try Montage.write(tiles, layout: layout.layout, to: folder + "/" + MontageSink.fileName)
+    try Montage.write(Montage.labelled(tiles, layers: manifest.maps.map(\.layer)), layout: layout.layout, to: folder + "/" + MontageSink.fileName)
   }
 
   /// A map's 8-bit gray levels from its file: a PNG's own, or a `.npy` map's under the auto normalization

@@ -90,7 +90,8 @@ final class CommandLineTests: TemporaryFolderTestCase {
     let entries = try XCTUnwrap(try json("maps/rocket/manifest.json")["maps"] as? [[String: Any]])
     let layer1 = entries.filter { $0["layer"] as? Int == 1 }
     XCTAssertEqual(Set(layer1.map { $0["scale"] as! Double }).count, 1, "shared: one mapping for the layer's maps")
-    XCTAssertEqual(entries.map { $0["file"] as! String }.last, "layer2/07-corner.png")
+    XCTAssertEqual(entries.map { $0["file"] as! String }.last, "layer2/03-corner.png", "numbered within the layer, as without --all-layers")
+    XCTAssertEqual(entries.map { $0["index"] as! Int }, Array(0..<8), "the manifest's index counts the picture's maps")
     let png = try PictureDecoder().decode(path: path("maps/rocket/layer1/00-dark-to-light-x.png"))
     XCTAssertEqual(png.bitDepth, 16)
   }

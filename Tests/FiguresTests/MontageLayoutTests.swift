@@ -40,6 +40,17 @@ final class MontageLayoutTests: XCTestCase {
     XCTAssertEqual(tiles.map(Montage.label), ["0 sobel-x", "1 sobel-y", "2 laplacian"])
   }
 
+  /// With --all-layers a montage holds several layers: each tile is numbered within its layer and says its
+  /// layer, so a pooling layer's maps (which keep the pooled maps' names) never repeat a label.
+  func testTilesOfSeveralLayersSayTheirLayer() {
+    let names = ["conv1-0", "conv1-1", "conv1-0", "conv1-1", "conv2-0"]
+    let tiles = names.enumerated().map { MontageTile(index: $0.offset, name: $0.element, grays: [0], width: 1, height: 1, layout: MontageLayout()) }
+    let labels = Montage.labelled(tiles, layers: [1, 1, 2, 2, 3]).map(Montage.label)
+    XCTAssertEqual(labels, ["L1:0 conv1-0", "L1:1 conv1-1", "L2:0 conv1-0", "L2:1 conv1-1", "L3:0 conv2-0"])
+    XCTAssertEqual(Set(labels).count, labels.count)
+    XCTAssertEqual(Montage.labelled(Array(tiles.prefix(2)), layers: [1, 1]).map(Montage.label), ["0 conv1-0", "1 conv1-1"])
+  }
+
   /// A label wider than its tile loses characters in the middle, never its start (the map's index) or end
   /// (a trained filter's number), and then fits.
   func testLongLabelsAreShortenedInTheMiddleAndFit() {
