@@ -53,7 +53,7 @@ let package = Package(
 
     // The stages, bottom up.
     .target(name: "Basics", dependencies: ["CSystemShims"], exclude: ["README.md"]),
-    .target(name: "ImageCodecs", dependencies: ["Basics", "CImageShims"], exclude: ["README.md"]),
+    .target(name: "ImageCodecs", dependencies: ["Basics", "CImageShims", "CLibDeflate"], exclude: ["README.md"]),
     .target(name: "ConvEngine", dependencies: ["Basics", "CConvKernels"], exclude: ["README.md"]),
     .target(
       name: "WeightsFiles", dependencies: ["Basics", "CHDF5Shims", "CLibDeflate"],

@@ -69,7 +69,9 @@ public enum Report {
     images += planes.map { "images/" + $0.file }
 
     var layers: [ReportLayer] = []
-    for index in bank.convLayerIndices {
+    let convs = bank.convLayerIndices
+    for (n, index) in convs.enumerated() {
+      options.progress?.show("report: conv layer \(n + 1) of \(convs.count) (layer \(index + 1)): its maps, kernels and decomposition figures")
       let layer = try ReportLayer.write(run: run, index: index, sink: pngSink, folder: folder, options: options,
                                         outputOptions: outputOptions)
       images += layer.images
@@ -82,6 +84,7 @@ public enum Report {
     } catch {
       throw ReportError(error.message)
     }
+    options.progress?.show("report: the page (its numbers compressed)")
     let page = ReportPage(
       pictureName: (path as NSString).lastPathComponent, original: (decoded.width, decoded.height),
       scaled: (picture.tensor.width, picture.tensor.height), bank: loaded, planes: planes, summary: summary, layers: layers,
@@ -89,6 +92,7 @@ public enum Report {
     let html = page.html
     let pagePath = folder.path(of: pageName)
     try output { () throws(OutputError) in try AtomicFile.write(Array(html.utf8), to: pagePath) }
+    options.progress?.clear()
     return Written(page: pagePath, images: images.count, pageBytes: html.utf8.count)
   }
 

@@ -21,4 +21,6 @@ public struct ReportOptions: Sendable {
   public var command = ""
 
   public init() {}
+  /// Where the report says how far it is (a line redrawn on a terminal); nil: nowhere.
+  public var progress: ProgressLine?
 }

@@ -35,9 +35,29 @@ enum ReportScript {
         return out;
       }
 
-      const tensors = data.tensors.map(function (t) {
-        return t === null ? null : { channels: t.shape[0], height: t.shape[1], width: t.shape[2], values: floats(t.values) };
-      });
+      // The tensors' bytes are shuffled by byte position and raw-DEFLATE-compressed (ReportData.deflated):
+      // the browser's DecompressionStream undoes the compression, this the shuffle.
+      async function inflated(base64, count) {
+        const text = atob(base64);
+        const bytes = new Uint8Array(text.length);
+        for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+        const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+        const shuffled = new Uint8Array(await new Response(stream).arrayBuffer());
+        const out = new Float32Array(count);
+        const view = new DataView(out.buffer);
+        for (let i = 0; i < count; i++) {
+          view.setUint32(4 * i, (shuffled[i] | shuffled[count + i] << 8 | shuffled[2 * count + i] << 16 | shuffled[3 * count + i] << 24) >>> 0, true);
+        }
+        return out;
+      }
+
+      const tensors = data.tensors.map(function () { return null; });
+      let tensorsReady = false;
+      const ready = Promise.all(data.tensors.map(async function (t, i) {
+        if (t === null) return;
+        const count = t.shape[0] * t.shape[1] * t.shape[2];
+        tensors[i] = { channels: t.shape[0], height: t.shape[1], width: t.shape[2], values: await inflated(t.deflated, count) };
+      })).then(function () { tensorsReady = true; });
       const layers = {};
       for (const layer of data.layers) {
         layer.weightValues = floats(layer.weights);
@@ -229,7 +249,8 @@ enum ReportScript {
           const r = img.getBoundingClientRect();
           const x = Math.min(img.naturalWidth - 1, Math.floor((event.clientX - r.left - img.clientLeft) / img.clientWidth * img.naturalWidth));
           const y = Math.min(img.naturalHeight - 1, Math.floor((event.clientY - r.top - img.clientTop) / img.clientHeight * img.naturalHeight));
-          show(Number(img.dataset.layer), Number(img.dataset.map), Math.max(0, x), Math.max(0, y));
+          const click = function () { show(Number(img.dataset.layer), Number(img.dataset.map), Math.max(0, x), Math.max(0, y)); };
+          if (tensorsReady) click(); else ready.then(click);
         });
       });
 
@@ -237,6 +258,7 @@ enum ReportScript {
 
       async function runTest(spec) {
         const [layerNumber, f, x, y] = spec.split(",").map(Number);
+        await ready;
         await Promise.all(Array.from(document.images, function (img) {
           return img.complete ? null : new Promise(function (resolve) { img.addEventListener("load", resolve); img.addEventListener("error", resolve); });
         }));

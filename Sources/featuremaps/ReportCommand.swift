@@ -50,6 +50,7 @@ struct ReportCommand: ParsableCommand {
     options.figureTileSize = tileSize
     options.decoder = decoding.decoder
     options.command = (["featuremaps"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+    options.progress = ProgressLine()
     let written = try Report.write(picture: picture, bank: loaded, to: out, options: options)
     print("\(written.page): \(written.images) images, page \(written.pageBytes >> 10) KiB")
   }

@@ -54,12 +54,16 @@ final class ReportBrowserTests: TemporaryFolderTestCase {
   func testReportOpensOfflineWithEveryImageAndExplainsAClickedPixelAsExplainDoes() throws {
     // Layer 1 at a corner (padding), a trained stride-2 layer, layer 2 (it reads layer 1's maps), a depthwise layer.
     for (bank, clicks) in [("edges", [(1, 2, 0, 0)]), ("resnet50-conv1", [(1, 5, 40, 30)]), ("two-layer", [(2, 1, 100, 60)]),
-                           ("mobilenet-v2-block1", [(2, 7, 55, 3)])] {
+                           ("mobilenet-v2-block1", [(2, 7, 55, 3)]), ("vgg16-block1", [(2, 5, 100, 70)])] {
       let out = path("report-\(bank)")
       let made = try runFeaturemaps(["report", photo, "--bank", bank, "--out", out])
       XCTAssertEqual(made.status, 0, made.stderr)
       let page = out + "/index.html"
       let html = try String(contentsOfFile: page, encoding: .utf8)
+      if bank == "vgg16-block1" {
+        // 128 maps of 224x149 and the picture, in the page: under 10 MB (compressed; 23.6 MB as plain base64).
+        XCTAssertLessThan(html.utf8.count, 10_000_000, "the page of vgg16-block1")
+      }
 
       // Self-contained: every src and href is an image of the report or a place in the page.
       let references = try NSRegularExpression(pattern: "\\b(?:src|href)=\"([^\"]*)\"").matches(in: html, range: NSRange(html.startIndex..., in: html))
