@@ -14,6 +14,9 @@ public enum KernelPicture {
     public var gap: Int
     public var rowGap: Int
     public var limit: Double
+    /// The size the weights' numbers are printed at, or nil when they are left out (they would not fit a
+    /// square at a readable size).
+    public var numberSize: Double?
 
     /// The centre of the square of weight (filter f, channel c, ky, kx).
     public func center(filter f: Int, channel c: Int, ky: Int, kx: Int) -> (x: Int, y: Int) {
@@ -44,20 +47,28 @@ public enum KernelPicture {
     }
     let limit = Double(conv.weights.map { abs($0) }.max() ?? 0)
     let measure = Canvas(width: 1, height: 1, background: .white)
+    // Numbers only where every one fits its square with room to spare, at 8 points or at 7; else none.
+    var numberSize: Double?
+    if numbers {
+      let widest = Set(conv.weights.map { Self.short(Double($0)) })
+      numberSize = [8.0, 7.0].first { size in widest.allSatisfy { measure.textWidth($0, size: size) <= Double(cell - 4) } }
+    }
     let labelWidth = Int((filters.map { measure.textWidth($0, size: 11) }.max() ?? 0).rounded(.up)) + 12
     let (tileWidth, tileHeight, gap, rowGap) = (kw * cell, kh * cell, 6, 8)
-    let top = 44
+    let top = 58  // the column headers sit below the subtitle, not on it
     let layout = Layout(cell: cell, left: labelWidth, top: top, tileWidth: tileWidth, tileHeight: tileHeight, gap: gap, rowGap: rowGap,
-                        limit: limit)
+                        limit: limit, numberSize: numberSize)
     let width = max(labelWidth + cpg * (tileWidth + gap) + 10, 360)
     let height = top + conv.filterCount * (tileHeight + rowGap) + 60
     let canvas = Canvas(width: width, height: height, background: .white)
     canvas.text(title, x: 8, y: 16, size: 12, color: .black, bold: true, maximumWidth: Double(width - 16))
     let channelNote = conv.groups == 1 ? "columns: input channels" : "columns: the input channels of each filter's group"
-    canvas.text("rows: filters; \(channelNote); \(kh)x\(kw) kernels", x: 8, y: 32, size: 10, color: .gray(80))
+    let numbersNote = numbers && numberSize == nil ? "; weights too long to print in their squares: see the colour bar" : ""
+    canvas.text("rows: filters; \(channelNote); \(kh)x\(kw) kernels\(numbersNote)", x: 8, y: 32, size: 10, color: .gray(80),
+                maximumWidth: Double(width - 16))
     for c in 0..<cpg where conv.groups == 1 {
       canvas.text(channels[c], x: Double(labelWidth + c * (tileWidth + gap) + tileWidth / 2), y: Double(top - 4), size: 10,
-                  color: .black, alignment: .center, maximumWidth: Double(tileWidth + gap))
+                  color: .black, alignment: .center, maximumWidth: Double(tileWidth))
     }
     for f in 0..<conv.filterCount {
       let y = top + f * (tileHeight + rowGap)
@@ -69,9 +80,9 @@ public enum KernelPicture {
             let w = Double(conv.weights[((f * cpg + c) * kh + ky) * kw + kx])
             let color = DivergingColors.color(w, limit: limit)
             canvas.fill(x: x + kx * cell, y: y + ky * cell, width: cell, height: cell, color: Canvas.Color(r: color.r, g: color.g, b: color.b))
-            if numbers {
+            if let numberSize {
               let light = 0.299 * Double(color.r) + 0.587 * Double(color.g) + 0.114 * Double(color.b) > 140
-              canvas.text(Self.short(w), x: Double(x + kx * cell + cell / 2), y: Double(y + ky * cell + cell / 2 + 3), size: 8,
+              canvas.text(Self.short(w), x: Double(x + kx * cell + cell / 2), y: Double(y + ky * cell + cell / 2 + 3), size: numberSize,
                           color: light ? .black : .white, alignment: .center, maximumWidth: Double(cell - 2))
             }
           }

@@ -32,6 +32,23 @@ final class KernelPictureTests: XCTestCase {
     return ConvLayer(inputChannels: channels, filterCount: filters, kernel: Pair(kernel), weights: weights)
   }
 
+  /// Numbers are printed in the squares only when every one fits with room to spare (at 8 points, or 7),
+  /// else left out and the subtitle says so: 5x5 kernels of three-digit weights used to run together.
+  func testNumbersInSquaresFitOrAreLeftOut() {
+    let measure = Canvas(width: 1, height: 1, background: .white)
+    for (kernel, values) in [(3, [Float](repeating: 0.5, count: 27)), (5, (0..<75).map { Float($0 % 7) * -0.0117 }), (5, (0..<75).map { Float($0) * 0.25 })] {
+      var weights = values
+      weights[1] = -0.023  // "-0.023": the widest kind
+      let conv = ConvLayer(inputChannels: 3, filterCount: 1, kernel: Pair(kernel), weights: weights)
+      let layout = KernelPicture.drawDiverging(conv, filters: ["f"], channels: ["R", "G", "B"], title: "t").1
+      if let size = layout.numberSize {
+        for w in weights { XCTAssertLessThanOrEqual(measure.textWidth(KernelPicture.short(Double(w)), size: size), Double(layout.cell - 4), "\(kernel)x\(kernel): \(w)") }
+      }
+    }
+    let tiny = ConvLayer(inputChannels: 1, filterCount: 1, kernel: Pair(5), weights: (0..<25).map { Float($0) * -0.0123 - 0.0123 })
+    XCTAssertNotNil(KernelPicture.drawDiverging(tiny, filters: ["f"], channels: ["Y"], title: "t").1.numberSize.map { $0 >= 7 } ?? true)
+  }
+
   func testEveryWeightIsASquareOfItsColourInItsOwnTile() throws {
     for (filters, channels, kernel) in [(4, 3, 3), (2, 5, 7)] {
       let conv = layer(filters: filters, channels: channels, kernel: kernel, seed: UInt64(kernel))
