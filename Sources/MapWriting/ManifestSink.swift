@@ -35,7 +35,7 @@ public struct ManifestSink: MapSink {
       ("options", Self.options(options)),
       ("value_mapping", .string(raw
         ? "the .\(options.format.fileExtension) files hold the raw Float32 values"
-        : "value = offset + scale * gray (|value| for normalize abs), gray 0..\(options.format.maximumGray), \(scope)")),
+        : "value = offset + gray_step * gray (|value| for normalize abs), gray 0..\(options.format.maximumGray), \(scope)")),
       ("maps", .array(maps.map { entry($0, raw: raw) })),
     ])
   }
@@ -63,11 +63,11 @@ public struct ManifestSink: MapSink {
     ]
     if let channel = map.channel { members.insert(("channel", .string(channel)), at: 3) }
     if raw {
-      members += [("normalize", .string("none")), ("offset", .number(0)), ("scale", .number(1))]
+      members += [("normalize", .string("none")), ("offset", .number(0)), ("gray_step", .number(1))]
     } else {
       members += [
         ("normalize", .string(map.mapping.modeName)), ("offset", .number(map.mapping.offset)),
-        ("scale", .number(map.mapping.scale)), ("of_magnitude", .bool(map.mapping.ofMagnitude)),
+        ("gray_step", .number(map.mapping.scale)), ("of_magnitude", .bool(map.mapping.ofMagnitude)),
       ]
     }
     if !map.partials.isEmpty { members.append(("partials", .array(map.partials.map { entry($0, raw: raw) }))) }

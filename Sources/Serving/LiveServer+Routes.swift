@@ -223,7 +223,7 @@ extension LiveServer {
           ("maps", .array(zip(layer.names, layer.scaled).map { name, s in
             .object([
               ("name", .string(name)), ("minimum", .number(s.statistics.minimum)), ("maximum", .number(s.statistics.maximum)),
-              ("offset", .number(s.mapping.offset)), ("scale", .number(s.mapping.scale)), ("mode", .string(s.mapping.modeName)),
+              ("offset", .number(s.mapping.offset)), ("gray_step", .number(s.mapping.scale)), ("mode", .string(s.mapping.modeName)),
               ("of_magnitude", .bool(s.mapping.ofMagnitude)),
             ])
           })),

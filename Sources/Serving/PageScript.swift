@@ -185,7 +185,7 @@ extension Page {
           canvas.title = "click: edit this filter and explain this pixel";
           const caption = document.createElement("figcaption");
           caption.textContent = `${m} ${map.name}: ${map.minimum.toPrecision(3)} to ${map.maximum.toPrecision(3)}` + (map.maximum === map.minimum ? " (constant)" : "");
-          caption.title = `${map.mode}: value = ${map.offset.toPrecision(4)} + ${map.scale.toPrecision(4)} x gray`;
+          caption.title = `${map.mode}: value = ${map.offset.toPrecision(4)} + ${map.gray_step.toPrecision(4)} x gray`;
           const frame = document.createElement("div");
           frame.className = "frame";
           frame.appendChild(canvas);

@@ -1,4 +1,5 @@
 import Basics
+import Foundation
 import ConvEngine
 import FilterBanks
 
@@ -155,6 +156,15 @@ extension BankSummary {
     return "bank \(bank)\n" + lines.joined(separator: "\n") + "\n"
   }
 
+  /// A padding word as a string ("same"), a fixed padding as numbers ([top, left, bottom, right], as
+  /// `explain --json` gives it), never a number list inside a string.
+  static func paddingJSON(_ text: String) -> JSONValue {
+    let numbers = text.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !numbers.isEmpty else { return .string(text) }
+    let sides = numbers.count == 1 ? Array(repeating: numbers[0], count: 4) : numbers
+    return .array(sides.map { .number(Double($0)) })
+  }
+
   static func counts(_ c: (all: Int, trainable: Int)) -> JSONValue {
     .object([("all", .number(Double(c.all))), ("trainable", .number(Double(c.trainable)))])
   }
@@ -166,7 +176,7 @@ extension BankSummary {
       ("input", input.map { ints([$0.width, $0.height]) } ?? .null),
       ("layers", .array(layers.map { l in
         .object([
-          ("type", .string(l.type)), ("kernel", ints(l.kernel)), ("stride", ints([l.stride.y, l.stride.x])), ("padding", .string(l.padding)),
+          ("type", .string(l.type)), ("kernel", ints(l.kernel)), ("stride", ints([l.stride.y, l.stride.x])), ("padding", Self.paddingJSON(l.padding)),
           ("dilation", ints([l.dilation.y, l.dilation.x])), ("groups", .number(Double(l.groups))), ("activation", .string(l.activation)),
           ("output", l.output.map(ints) ?? .null), ("parameters", .number(Double(l.parameters))),
           ("parameters_as_trained", l.asTrained.map(Self.counts) ?? .null),

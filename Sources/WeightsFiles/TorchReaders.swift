@@ -148,7 +148,17 @@ enum StateDict {
   }
 
   static func info(_ item: (String, TorchTensor)) -> TensorInfo {
-    TensorInfo(name: item.0, dtype: item.1.storage.typeName, shape: item.1.shape)
+    TensorInfo(name: item.0, dtype: dtype(item.1.storage.typeName), shape: item.1.shape)
+  }
+
+  /// A storage type as PyTorch names the tensor's dtype (`torch.FloatStorage` holds `float32`); an
+  /// unknown one as stored.
+  static func dtype(_ typeName: String) -> String {
+    let names = ["Double": "float64", "Float": "float32", "Half": "float16", "BFloat16": "bfloat16", "Long": "int64", "Int": "int32",
+                 "Short": "int16", "Char": "int8", "Byte": "uint8", "Bool": "bool", "ComplexFloat": "complex64", "ComplexDouble": "complex128",
+                 "QInt8": "qint8", "QUInt8": "quint8", "QInt32": "qint32"]
+    for (prefix, name) in names where typeName == "torch.\(prefix)Storage" { return name }
+    return typeName
   }
 
   /// Bytes per element of a storage type, for skipping storages that are not read.
@@ -161,7 +171,7 @@ enum StateDict {
 
   static func floatElement(of view: TorchTensor, name: String, file: String) throws(WeightsError) -> ElementType {
     guard let element = view.storage.element else {
-      throw WeightsError(file: file, reason: "tensor '\(name)' is stored as \(view.storage.typeName); featuremaps reads float tensors")
+      throw WeightsError(file: file, reason: "tensor '\(name)' is \(dtype(view.storage.typeName)); featuremaps reads float tensors")
     }
     return element
   }

@@ -3,7 +3,7 @@ import Basics
 /// One tensor of a weights file, as the file lists it (nothing read yet).
 public struct TensorInfo: Sendable, Equatable {
   public var name: String
-  /// The element type in the file's own words: `float32`, `F16`, `<f8`, `torch.HalfStorage`...
+  /// The element type in the format's own words: `float32` (NumPy, and PyTorch's dtype names), `F16` (safetensors), `FLOAT` (ONNX)...
   public var dtype: String
   public var shape: [Int]
 

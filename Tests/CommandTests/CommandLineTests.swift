@@ -46,7 +46,7 @@ final class CommandLineTests: TemporaryFolderTestCase {
       let png = try PictureDecoder().decode(path: path("maps/rocket/\(entry["file"] as! String)"))
       XCTAssertEqual([png.width, png.height, png.channelCount, png.bitDepth], [640, 427, 1, 8])
       let offset = try XCTUnwrap(entry["offset"] as? Double)
-      let scale = try XCTUnwrap(entry["scale"] as? Double)
+      let scale = try XCTUnwrap(entry["gray_step"] as? Double)
       XCTAssertEqual(entry["layer"] as? Int, 1)
       XCTAssertEqual(entry["index"] as? Int, m)
       let plane = maps.plane(m)
@@ -78,7 +78,7 @@ final class CommandLineTests: TemporaryFolderTestCase {
       XCTAssertEqual(npy.values, Array(maps.plane(m)), name)
     }
     let entries = try XCTUnwrap(try json("maps/chelsea/manifest.json")["maps"] as? [[String: Any]])
-    XCTAssertEqual(entries.map { $0["scale"] as? Double }, [1, 1, 1, 1])
+    XCTAssertEqual(entries.map { $0["gray_step"] as? Double }, [1, 1, 1, 1])
   }
 
   func testSixteenBitSharedScaleAndAllLayers() throws {
@@ -89,7 +89,7 @@ final class CommandLineTests: TemporaryFolderTestCase {
     XCTAssertEqual(files("maps/rocket").filter { $0.hasPrefix("layer2/") }.count, 4)
     let entries = try XCTUnwrap(try json("maps/rocket/manifest.json")["maps"] as? [[String: Any]])
     let layer1 = entries.filter { $0["layer"] as? Int == 1 }
-    XCTAssertEqual(Set(layer1.map { $0["scale"] as! Double }).count, 1, "shared: one mapping for the layer's maps")
+    XCTAssertEqual(Set(layer1.map { $0["gray_step"] as! Double }).count, 1, "shared: one mapping for the layer's maps")
     XCTAssertEqual(entries.map { $0["file"] as! String }.last, "layer2/03-corner.png", "numbered within the layer, as without --all-layers")
     XCTAssertEqual(entries.map { $0["index"] as! Int }, Array(0..<8), "the manifest's index counts the picture's maps")
     let png = try PictureDecoder().decode(path: path("maps/rocket/layer1/00-dark-to-light-x.png"))

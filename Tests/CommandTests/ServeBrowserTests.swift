@@ -118,7 +118,7 @@ final class ServeBrowserTests: TemporaryFolderTestCase {
     try afterUpdate(browser) { _ = try browser.evaluate("document.getElementById('tie').click()") }
 
     func mapping() throws -> (offset: Double, scale: Double) {
-      let m = try XCTUnwrap(try browser.evaluate("[featuremaps.layers[0].maps[0].offset, featuremaps.layers[0].maps[0].scale]") as? [Double])
+      let m = try XCTUnwrap(try browser.evaluate("[featuremaps.layers[0].maps[0].offset, featuremaps.layers[0].maps[0].gray_step]") as? [Double])
       return (m[0], m[1])
     }
     let unshifted = try mapping()
