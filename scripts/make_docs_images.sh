@@ -34,6 +34,10 @@ cp "$work/learned/rocket/montage.png" "$docs/montage-learned-samples.png"
 "$bin" explain SampleImages/chelsea.png --bank color-opponent --filter red-green --at 300,150 \
   --figure "$docs/decomposition-red-green.png" --tile-size 160 >/dev/null
 
+# The same figure in colour: RdBu, blue below zero, white at zero, red above, on the one scale.
+"$bin" explain SampleImages/chelsea.png --bank color-opponent --filter red-green --at 300,150 \
+  --figure "$docs/decomposition-red-green-rdbu.png" --tile-size 160 --colormap rdbu >/dev/null
+
 # The report, after a click on a pixel of a map. A headless browser's screenshot shows the top of the
 # page only, so the page is shown in a frame, scrolled inside it.
 "$bin" report SampleImages/chelsea.png --bank edges --out "$work/report" >/dev/null

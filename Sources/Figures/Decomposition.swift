@@ -30,9 +30,9 @@ public enum Decomposition {
 
   /// `maximumChannels`: draw at most this many input channels (those whose partial maps weigh most).
   public static func write(_ run: LayerRun, filter f: Int, pixel: ExplainedPixel?, options: OutputOptions, tileSize: Int,
-                           maximumChannels: Int? = nil, scale: Scale = .added, to path: String) throws(OutputError) -> Layout {
+                           maximumChannels: Int? = nil, scale: Scale = .added, colors: ColorMap = .gray, to path: String) throws(OutputError) -> Layout {
     let (canvas, layout) = try draw(run, filter: f, pixel: pixel, options: options, tileSize: tileSize, maximumChannels: maximumChannels,
-                                    scale: scale)
+                                    scale: scale, colors: colors)
     try canvas.write(to: path)
     return layout
   }
@@ -50,7 +50,7 @@ public enum Decomposition {
   }
 
   static func draw(_ run: LayerRun, filter f: Int, pixel: ExplainedPixel?, options: OutputOptions,
-                   tileSize: Int, maximumChannels: Int? = nil, scale: Scale = .added) throws(OutputError) -> (Canvas, Layout) {
+                   tileSize: Int, maximumChannels: Int? = nil, scale: Scale = .added, colors: ColorMap = .gray) throws(OutputError) -> (Canvas, Layout) {
     let conv = run.conv
     let cpg = conv.channelsPerGroup
     let first = conv.firstChannel(ofFilter: f)
@@ -171,7 +171,7 @@ public enum Decomposition {
       let channel = run.inputNames[first + ci]
       // The input plane.
       let input = MontageTile(index: ci, name: channel, grays: inputGrays[ci], width: run.input.width, height: run.input.height, layout: layoutOfMaps)
-      canvas.put(input.grays, width: input.width, height: input.height, x: columnX[0], y: y, gray: true)
+      canvas.put(input.grays, width: input.width, height: input.height, x: columnX[0], y: y, gray: true)  // their own scales: gray
       layout.tiles["input:\(ci)"] = (columnX[0], y, input.width, input.height)
       canvas.text(channel, x: Double(columnX[0]), y: Double(y + input.height + 14), size: 11, color: .black,
                   maximumWidth: Double(inTile.width + gap - 4))
@@ -195,7 +195,7 @@ public enum Decomposition {
       canvas.line(from: Double(columnX[1] + kernelSize.0 + 4), mid, to: Double(columnX[2] - 4), mid, color: .gray(90), arrow: true)
       // The partial map.
       let partial = MontageTile(index: ci, name: channel, grays: partialGraysShown[ci], width: w, height: h, layout: layoutOfMaps)
-      canvas.put(partial.grays, width: partial.width, height: partial.height, x: columnX[2], y: y, gray: true)
+      canvas.put(partial.grays, width: partial.width, height: partial.height, x: columnX[2], y: y, colors: colors)
       layout.tiles["partial:\(ci)"] = (columnX[2], y, partial.width, partial.height)
       canvas.text("partial map of \(channel)", x: Double(columnX[2]), y: Double(y + partial.height + 14), size: 10, color: .black,
                   maximumWidth: Double(outTile.width + gap + 20))
@@ -236,7 +236,7 @@ public enum Decomposition {
     for (i, key) in ["sum", "preactivation", "map"].enumerated() {
       let x = stageX + i * (outTile.width + gap)
       let tile = MontageTile(index: i, name: key, grays: stageGraysAll[i], width: w, height: h, layout: layoutOfMaps)
-      canvas.put(tile.grays, width: tile.width, height: tile.height, x: x, y: stageY, gray: true)
+      canvas.put(tile.grays, width: tile.width, height: tile.height, x: x, y: stageY, colors: colors)
       layout.tiles[key] = (x, stageY, tile.width, tile.height)
       canvas.text(captions[i], x: Double(x), y: Double(stageY + tile.height + 14), size: 10, color: .black, maximumWidth: Double(outTile.width + gap - 6))
       if i < 2 {
@@ -248,7 +248,7 @@ public enum Decomposition {
     // tile has its own; and the kernels' colours.
     let barY = stageY + outTile.height + 44
     if let addedMapping {
-      drawScaleBar(canvas, mapping: addedMapping, x: stageX, y: barY, width: min(3 * outTile.width + 2 * gap, 300),
+      drawScaleBar(canvas, mapping: addedMapping, colors: colors, x: stageX, y: barY, width: min(3 * outTile.width + 2 * gap, 300),
                    title: "one gray scale from the partial maps to the map (equal values, equal grays)",
                    room: 3 * outTile.width + 2 * gap)
       if let clippedBeyond {
@@ -269,11 +269,11 @@ public enum Decomposition {
   }
 
   /// A gray ramp from black to white with the values its ends and middle stand for.
-  static func drawScaleBar(_ canvas: Canvas, mapping: GrayMapping, x: Int, y: Int, width: Int, title: String, room: Int) {
+  static func drawScaleBar(_ canvas: Canvas, mapping: GrayMapping, colors: ColorMap, x: Int, y: Int, width: Int, title: String, room: Int) {
     canvas.text(title, x: Double(x), y: Double(y), size: 10, color: .black, maximumWidth: Double(max(width, room)))
     let ramp = (0..<width).map { UInt8((255 * $0 + (width - 1) / 2) / max(width - 1, 1)) }
     let rows = [UInt8](repeating: 0, count: width * 12).enumerated().map { ramp[$0.offset % width] }
-    canvas.put(rows, width: width, height: 12, x: x, y: y + 6, gray: true)
+    canvas.put(rows, width: width, height: 12, x: x, y: y + 6, colors: colors)
     canvas.rectangle(x: Double(x) - 0.5, y: Double(y + 6) - 0.5, width: Double(width) + 1, height: 13, color: .gray(120))
     let value = { (gray: Double) in mapping.offset + mapping.scale * gray }
     let magnitude = mapping.ofMagnitude ? "|value| " : ""

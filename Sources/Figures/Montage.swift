@@ -11,6 +11,8 @@ public struct MontageLayout: Sendable, Equatable {
   public var padding = 2
   public var padValue: UInt8 = 0
   public var tileSize = 256
+  /// How the tiles' gray levels are coloured.
+  public var colors = ColorMap.gray
 
   public init(nrow: Int? = nil, padding: Int = 2, padValue: UInt8 = 0, tileSize: Int = 256) {
     self.nrow = nrow
@@ -87,7 +89,7 @@ public enum Montage {
     let ink: Canvas.Color = layout.padValue < 128 ? .white : .black
     for (i, t) in tiles.enumerated() {
       let (x, y) = layout.origin(i, count: tiles.count, tile: tile)
-      canvas.put(t.grays, width: t.width, height: t.height, x: x, y: y, gray: true)
+      canvas.put(t.grays, width: t.width, height: t.height, x: x, y: y, colors: layout.colors)
       canvas.text(label(t), x: Double(x) + Double(tile.0) / 2, y: Double(y + tile.1 + MontageLayout.labelBand - 4),
                   size: 11, color: ink, alignment: .center, maximumWidth: Double(tile.0))
       if let mark = mark(t) {

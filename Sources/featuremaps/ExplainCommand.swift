@@ -65,6 +65,9 @@ struct Explain: ParsableCommand {
           help: ArgumentHelp("added: one gray scale, with its bar, for the partial maps, their sum, + bias and the activation; per-tile: each tile the main command's own.", valueName: "scale"))
   var figureScale: Decomposition.Scale = .added
 
+  @Option(help: ArgumentHelp("How the figure colours gray levels: gray, rdbu (diverging, for signed values) or viridis.", valueName: "map"))
+  var colormap: ColorMap = .gray
+
   @OptionGroup var maps: MapOptions
 
   @OptionGroup var decoding: DecoderOptions
@@ -105,7 +108,7 @@ struct Explain: ParsableCommand {
     }
     if let figure {
       _ = try Decomposition.write(run, filter: filters[0], pixel: explained?.first, options: maps.outputOptions, tileSize: tileSize,
-                                  maximumChannels: figureChannels, scale: figureScale, to: figure)
+                                  maximumChannels: figureChannels, scale: figureScale, colors: colormap, to: figure)
     }
     // With --figure the numbers are on the figure; the text is printed only when asked (--json).
     guard let pixels = explained, figure == nil || json else { return }

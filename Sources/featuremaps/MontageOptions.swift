@@ -30,5 +30,14 @@ struct MontageLayoutOptions: ParsableArguments {
     if !(8...4096).contains(tileSize) { throw ValidationError("--tile-size must be 8 to 4096 pixels, not \(tileSize).") }
   }
 
-  var layout: MontageLayout { MontageLayout(nrow: nrow, padding: padding, padValue: UInt8(padValue), tileSize: tileSize) }
+  @Option(help: ArgumentHelp("How the montage colours gray levels: gray, rdbu (diverging: blue, white at the middle gray, red; for signed maps) or viridis (for maps without negative values).", valueName: "map"))
+  var colormap: ColorMap = .gray
+
+  var layout: MontageLayout {
+    var layout = MontageLayout(nrow: nrow, padding: padding, padValue: UInt8(padValue), tileSize: tileSize)
+    layout.colors = colormap
+    return layout
+  }
 }
+
+extension ColorMap: ExpressibleByArgument {}

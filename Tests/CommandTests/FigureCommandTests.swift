@@ -65,6 +65,40 @@ final class FigureCommandTests: TemporaryFolderTestCase {
     XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("out/chelsea/montage.png"))), before)
   }
 
+  /// --colormap: each tile pixel is its map's gray level through the colour map: viridis from its published
+  /// darkest (68, 1, 84) to its lightest (253, 231, 37), brighter with every level; RdBu white-ish at the middle.
+  func testMontageColoursTheMapsGrayLevels() throws {
+    for colormap in ["viridis", "rdbu"] {
+      let out = "colour-\(colormap)"
+      let result = try runFeaturemaps([photo, "--bank", "edges", "--out", path(out), "--montage", "--colormap", colormap, "--tile-size", "1000",
+                                       "--nrow", "5", "-q"])
+      XCTAssertEqual(result.status, 0, result.stderr)
+      let montage = try Pixels(path("\(out)/chelsea/montage.png"))
+      let map = try Pixels(path("\(out)/chelsea/00-sobel-x.png"))
+      let colors = try XCTUnwrap(ColorMap(rawValue: colormap))
+      var seen: [Int: [Int]] = [:]
+      for y in stride(from: 0, to: 300, by: 3) {
+        for x in stride(from: 0, to: 451, by: 3) {
+          let g = map.sample(x, y)
+          let rgb = (0..<3).map { montage.sample(2 + x, 2 + y, channel: $0) }
+          let expected = colors.color(UInt8(g))
+          XCTAssertEqual(rgb, [Int(expected.r), Int(expected.g), Int(expected.b)], "\(colormap) at \(x),\(y), gray \(g)")
+          seen[g] = rgb
+        }
+      }
+      if colormap == "viridis" {
+        XCTAssertEqual([colors.color(0).r, colors.color(0).g, colors.color(0).b], [68, 1, 84])
+        XCTAssertEqual([colors.color(255).r, colors.color(255).g, colors.color(255).b], [253, 231, 37])
+        let luminance = (0...255).map { g -> Double in let c = colors.color(UInt8(g)); return 0.299 * Double(c.r) + 0.587 * Double(c.g) + 0.114 * Double(c.b) }
+        XCTAssertEqual(luminance, luminance.sorted(), "viridis gets lighter with every gray level")
+      } else {
+        let middle = colors.color(128)
+        XCTAssertGreaterThan(Int(middle.r) + Int(middle.g) + Int(middle.b), 3 * 235, "zero (the middle gray) is white-ish")
+      }
+      XCTAssertGreaterThan(seen.count, 20)
+    }
+  }
+
   /// --partials --montage: the montage shows the maps (it once showed each map's first partial map, labelled
   /// "0 R", "1 R"...): byte for byte the montage without --partials, whose tiles the test above checks.
   func testPartialsLeaveTheMontageToTheMaps() throws {
