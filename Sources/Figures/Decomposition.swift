@@ -148,8 +148,11 @@ public enum Decomposition {
     let stageX = columnX[2] + outTile.width + gap + 30
     let top = 76
     let rowsHeight = shown.count * rowHeight + (hidden.isEmpty ? 0 : 48)
-    let width = stageX + 3 * (outTile.width + gap) + margin + 40
-    let height = top + max(rowsHeight, outTile.height + 170) + (pixel == nil ? 20 : 60)
+    // As wide as the three stage tiles (or the scale bar's title), as high as the rows or the stage column
+    // (tiles, the scale bar with its note, the kernel key), whichever is taller, and the pixel's line.
+    let width = max(stageX + 3 * outTile.width + 2 * gap, stageX + 440) + margin
+    let stageTop = top + (rowsHeight - (hidden.isEmpty ? 0 : 48)) / 2 - rowHeight / 2
+    let height = max(top + rowsHeight, stageTop + outTile.height + 44 + 60 + 34) + (pixel == nil ? 8 : 44)
     let canvas = Canvas(width: width, height: height, background: .white)
     var layout = Layout()
     layout.addedMapping = addedMapping
@@ -229,7 +232,7 @@ public enum Decomposition {
       }
     }
     // Sum, + bias, activation: three tiles in a row.
-    let stageY = top + (rowsHeight - (hidden.isEmpty ? 0 : 48)) / 2 - rowHeight / 2
+    let stageY = stageTop
     let captions = [cpg == 1 ? "(nothing to sum: one channel)" : "sum of the \(cpg) partial maps",
                     "+ bias \(TextTable.number(Double(conv.bias[f])))", "activation \(conv.activation.description): the map"]
     let stageGraysAll = [stageGraysShown[0], stageGraysShown[1], mapGrays]
@@ -262,7 +265,7 @@ public enum Decomposition {
     drawKernelKey(canvas, limit: kernelLimit, x: stageX, y: barY + 60)
     if let pixel {
       canvas.text("at (\(pixel.x), \(pixel.y)): sum \(TextTable.number(pixel.sum)) + bias \(TextTable.number(Double(pixel.bias))) = \(TextTable.number(Double(pixel.preActivation))); "
-                  + "\(pixel.activation) -> \(TextTable.number(Double(pixel.value))), gray \(pixel.gray) of \(pixel.mapping.maximumGray)",
+                  + "\(pixel.activation) -> \(TextTable.number(Double(pixel.value))), gray \(pixel.gray) of \(pixel.mapping.maximumGray) in the map's PNG",
                   x: Double(margin), y: Double(height - 24), size: 11, color: Canvas.Color(r: 180, g: 20, b: 20))
     }
     return (canvas, layout)
