@@ -38,6 +38,8 @@ public struct BatchSummary: Sendable {
   /// Pictures done whose decoder warned about something that cannot have changed their maps: counted,
   /// not printed one by one (`--log json` has each).
   public var harmlessWarnings = 0
+  /// Maps written that show nearly one gray (`PictureResult.nearlyFlatMaps`).
+  public var nearlyFlatMaps = 0
 }
 
 /// Runs a plan of pictures on `jobs` workers. A picture that fails is reported and the batch goes on;
@@ -130,6 +132,7 @@ public final class BatchRunner: @unchecked Sendable {
         }
       }
       if options.timings { say("featuremaps: \(picture.path): \(Self.describe(result.timings))", always: true) }
+      lock.withLock { summary.nearlyFlatMaps += result.nearlyFlatMaps }
       report(picture.path, status: "done", seconds: Date().timeIntervalSince(start), maps: result.mapCount, error: nil,
              output: directory, timings: result.timings, warning: result.warning)
     } catch where error.isStopped {

@@ -18,6 +18,8 @@ public struct PictureResult: Sendable {
   /// The warning cannot have changed the maps (see `Picture.warningIsHarmless`).
   public var warningIsHarmless = false
   public var timings: Timings
+  /// Maps that show nearly one gray, a few extreme values setting their range (`GrayMapping.isNearlyFlat`).
+  public var nearlyFlatMaps = 0
 }
 
 /// One picture end to end: decodes it, applies the bank and gives its maps to the sinks the options
@@ -118,9 +120,11 @@ public struct PictureProcessor: Sendable {
     published = true
     timings.totalSeconds = Self.seconds(since: started)
     timings.peakMemoryBytes = ProcessMemory.peakResidentBytes
-    return PictureResult(outputDirectory: outputDirectory, mapCount: entries.count, width: picture.width,
-                         height: picture.height, warning: picture.warning, warningIsHarmless: picture.warningIsHarmless,
-                         timings: timings)
+    var result = PictureResult(outputDirectory: outputDirectory, mapCount: entries.count, width: picture.width,
+                               height: picture.height, warning: picture.warning, warningIsHarmless: picture.warningIsHarmless,
+                               timings: timings)
+    if !options.output.format.writesRawValues { result.nearlyFlatMaps = entries.filter { $0.mapping.isNearlyFlat($0.statistics) }.count }
+    return result
   }
 
   /// Why an earlier complete result was not made as this run would make it (`--skip-existing` then makes

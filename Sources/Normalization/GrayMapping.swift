@@ -81,4 +81,17 @@ public struct GrayMapping: Sendable, Equatable {
       return linear(low, high, mode.description)
     }
   }
+
+  /// Whether a map with `statistics` shows nearly one gray under this mapping: its mean plus or minus two
+  /// standard deviations (about 95% of its values) within 1/16 of the gray levels of zero's gray, because a
+  /// few extreme values set the range. On the sample photos: 39 of vgg16-block1's 192 maps, 38 of
+  /// learned-samples' 96, 11 of gabor's 30, 3 of edges' 15, none of color-opponent's.
+  public func isNearlyFlat(_ statistics: MapStatistics) -> Bool {
+    guard scale > 0, !ofMagnitude, statistics.count > 0, statistics.minimum < statistics.maximum else { return false }
+    let levels = Double(maximumGray)
+    let zero = min(max(-offset / scale, 0), levels)
+    let low = (statistics.mean - 2 * statistics.standardDeviation - offset) / scale
+    let high = (statistics.mean + 2 * statistics.standardDeviation - offset) / scale
+    return max(Swift.abs(low - zero), Swift.abs(high - zero)) < levels / 16
+  }
 }

@@ -150,9 +150,22 @@ struct Run: ParsableCommand {
     let runner = BatchRunner(processor: PictureProcessor(bank: loaded, options: options), outputRoot: out, options: batch)
     let summary = runner.run(plan, interruption: interruption)
 
+    if !quiet, let hint = Self.flatHint(summary, normalize: options.output.normalize) { FileHandleOutput.standardError("featuremaps: note: " + hint) }
     if !quiet { FileHandleOutput.standardError("featuremaps: " + Self.summaryLine(summary, out: out)) }
     if summary.interrupted { throw ExitCode(ExitStatus.interrupted.rawValue) }
     if !summary.failed.isEmpty { throw ExitCode(ExitStatus.inputFailed.rawValue) }
+  }
+
+  /// Where a few extreme values left maps nearly one gray, what spreads the rest (not after a percentile or
+  /// a fixed range, which the user chose).
+  static func flatHint(_ summary: BatchSummary, normalize: NormalizeMode) -> String? {
+    guard summary.nearlyFlatMaps > 0 else { return nil }
+    switch normalize {
+    case .percentile, .range: return nil
+    default: break
+    }
+    return "\(summary.nearlyFlatMaps) of the \(summary.mapsWritten) maps are nearly one gray: a few extreme values set their range "
+      + "(95% of the values within 1/16 of the gray levels of zero); --normalize percentile:1 spreads the rest"
   }
 
   /// `5 done (25 maps in maps/), 2 already done, 3 not pictures, 1 failed: a.jpg`, with what was made

@@ -35,6 +35,19 @@ final class MessageTests: TemporaryFolderTestCase {
   }
 
   /// `kernels --out` says what is wrong with the file name before drawing anything.
+  /// Where a few extreme values leave maps nearly one gray, one note after the summary says how many and
+  /// what spreads the rest; not with a percentile or a fixed range, not with -q.
+  func testMapsThatAFewValuesLeaveFlatAreNoted() throws {
+    let coffee = Project.path("SampleImages/coffee.png")
+    let plain = try runFeaturemaps([coffee, "--bank", "gabor", "--out", path("a")])
+    XCTAssertEqual(plain.status, 0, plain.stderr)
+    XCTAssertTrue(plain.stderr.hasPrefix("featuremaps: note: 5 of the 10 maps are nearly one gray: a few extreme values set their range (95% of the values within 1/16 of the gray levels of zero); --normalize percentile:1 spreads the rest\nfeaturemaps: 1 done (10 maps in "), plain.stderr)
+    for extra in [["--normalize", "percentile:1"], ["--normalize", "range:-1,1"], ["-q"]] {
+      let result = try runFeaturemaps([coffee, "--bank", "gabor", "--out", path("b")] + extra)
+      XCTAssertFalse(result.stderr.contains("note:"), "\(extra): \(result.stderr)")
+    }
+  }
+
   func testKernelsOutIsAPNGInAFolderThatExists() throws {
     let cases: [(String, String)] = [
       ("/missing-folder/k.png", "featuremaps: /missing-folder/k.png: the folder /missing-folder does not exist\n"),

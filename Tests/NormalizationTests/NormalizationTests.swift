@@ -17,6 +17,22 @@ final class NormalizationTests: XCTestCase {
     XCTAssertEqual([positive.gray(0), positive.gray(5), positive.gray(2.5)], [0, 255, 128])
   }
 
+  /// A map whose range a few pixels set (a spike of 100 among values within +-1) shows nearly one gray under
+  /// auto; the same values without the spike, or spread evenly, do not; abs and constant maps never say so.
+  func testNearlyFlatMapsAreThoseWhoseRangeAFewValuesSet() {
+    func check(_ values: [Float], _ mode: NormalizeMode = .auto) -> Bool {
+      let stats = values.withUnsafeBufferPointer { MapStatistics.of($0, width: values.count, rows: 0..<1, columns: 0..<values.count) }
+      return GrayMapping.choose(mode, stats: stats, percentiles: nil, maximumGray: 255).isNearlyFlat(stats)
+    }
+    let calm = (0..<10_000).map { Float(sin(Double($0))) }
+    XCTAssertTrue(check(calm + [100]), "a spike sets the range")
+    XCTAssertTrue(check(calm.map { abs($0) } + [100]), "non-negative: near black")
+    XCTAssertFalse(check(calm), "the same values alone fill the range")
+    XCTAssertFalse(check((0..<10_000).map { Float($0) / 10_000 }), "spread evenly")
+    XCTAssertFalse(check(calm + [100], .abs))
+    XCTAssertFalse(check([Float](repeating: 2, count: 100)), "constant: marked as such elsewhere")
+  }
+
   func testOtherModes() {
     let minmax = GrayMapping.choose(.minmax, stats: stats(-2, 4), percentiles: nil, maximumGray: 255)
     XCTAssertEqual([minmax.gray(-2), minmax.gray(4), minmax.gray(1)], [0, 255, 128])
