@@ -45,6 +45,7 @@ public struct PictureProcessor: Sendable {
   /// Processes the picture at `path` into `outputDirectory`, replacing an earlier result there.
   /// `displayPath` is the path as the user gave it, for the manifest and messages.
   public func process(path: String, displayPath: String, outputDirectory: String) throws(PictureFailure) -> PictureResult {
+    defer { options.pictureProgress?.clear() }  // before any line that follows: done, failed or stopped
     let started = DispatchTime.now().uptimeNanoseconds
     var timings = Timings()
     let input = try PictureFailure.catching(displayPath, as: PictureFailure.Cause.decoding) { () throws(DecodeError) in
@@ -83,6 +84,11 @@ public struct PictureProcessor: Sendable {
       var writer = MapSetWriter(
         source: source, names: bank.bank.layers[index].outputNames, layerNumber: index + 1, interior: run.interior(ofLayer: index),
         options: options.output, firstIndex: entries.count, subfolder: options.output.allLayers ? "layer\(index + 1)/" : "")
+      if let progress = options.pictureProgress {
+        let what = "\(displayPath): layer \(index + 1) of \(last + 1)"
+        progress.show(what)
+        writer.onBand = { done, total in progress.show("\(what): rows \(done) of \(total)") }
+      }
       let written = try output { () throws(OutputError) in
         if !writer.subfolder.isEmpty { try folder.makeSubfolder(writer.subfolder) }
         return try writer.write(to: sinks)

@@ -16,6 +16,8 @@ public struct RunOptions: Sendable {
   /// Raised to give up the pictures under way (the first Ctrl-C): checked between layers, groups of maps
   /// and slices of rows.
   public var stop: StopFlag?
+  /// Where a picture says how far its maps are, band by band (one long picture on a terminal); nil: nowhere.
+  public var pictureProgress: ProgressLine?
 
   public init() {}
 }

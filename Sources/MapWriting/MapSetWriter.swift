@@ -14,6 +14,8 @@ import Pipeline
 /// mapping a map gets is `MapScaling`'s choice alone.
 public struct MapSetWriter {
   public var source: MapSource
+  /// Called after each band of rows is written: rows done, rows in all (a long picture's progress).
+  public var onBand: ((_ done: Int, _ total: Int) -> Void)?
   let names: [String]
   let layerNumber: Int
   let interior: (rows: Range<Int>, columns: Range<Int>)
@@ -237,6 +239,7 @@ public struct MapSetWriter {
           }
         }
         if failures.contains(where: { $0 != nil }) { return }
+        onBand?(range.upperBound, height)
       }
     }
     // One pass: the statistics come from the bands being written (`choose` visits once without a histogram).

@@ -145,6 +145,8 @@ struct Run: ParsableCommand {
     batch.quiet = quiet
     batch.timings = timings
     batch.showProgress = isatty(STDERR_FILENO) != 0 && plan.pictures.count > 1
+    // One picture: its own progress, band by band (a 12 MP photo through a deep bank takes seconds).
+    if plan.pictures.count == 1 && !quiet { options.pictureProgress = ProgressLine() }
 
     interruption.install()
     let runner = BatchRunner(processor: PictureProcessor(bank: loaded, options: options), outputRoot: out, options: batch)

@@ -83,6 +83,27 @@ final class CommandLineTests: TemporaryFolderTestCase {
     XCTAssertEqual(entries.map { $0["gray_step"] as? Double }, [1, 1, 1, 1])
   }
 
+  /// One picture on a terminal: a line says how far its maps are, band by band, and is cleared before the
+  /// summary (run under script(1), which gives the command a terminal; standard error is then the terminal's).
+  func testOnePictureOnATerminalShowsItsProgressBandByBand() throws {
+    let command = [Project.binary, rocket, "--bank", "two-layer", "--out", path("maps")].map { "'\($0)'" }.joined(separator: " ")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+    process.arguments = ["-qec", command, "/dev/null"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0, text)
+    XCTAssertTrue(text.contains("\r\u{1B}[K\(rocket): layer 2 of 2"), text)
+    XCTAssertTrue(text.contains("\r\u{1B}[K\r\u{1B}[Kfeaturemaps: 1 done (4 maps in ") || text.contains("\r\u{1B}[Kfeaturemaps: 1 done (4 maps in "),
+                  "the line is cleared before the summary: \(text)")
+    // Without a terminal, no such line.
+    let plain = try runFeaturemaps([rocket, "--bank", "two-layer", "--out", path("maps2")])
+    XCTAssertFalse(plain.stderr.contains("layer 2 of 2"), plain.stderr)
+  }
+
   func testSixteenBitSharedScaleAndAllLayers() throws {
     let result = try runFeaturemaps([rocket, "--bank", "two-layer", "--out", path("maps"), "--format", "png16",
                                      "--scale", "shared", "--all-layers", "--normalize", "percentile:1"])

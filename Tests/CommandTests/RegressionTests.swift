@@ -18,7 +18,7 @@ final class RegressionTests: TemporaryFolderTestCase {
     let lines = result.stderr.split(separator: "\n").map(String.init)
     XCTAssertTrue(lines.contains("featuremaps: \(png): image is 2147483647x2147483647 = 4611686014.1 gigapixels, over the limit of 200000000 pixels; raise it with --max-pixels"), result.stderr)
     XCTAssertTrue(lines.contains("featuremaps: \(jpeg): image is 65535x65535 = 4.3 gigapixels, over the limit of 200000000 pixels; raise it with --max-pixels"), result.stderr)
-    XCTAssertEqual(lines.count, 3, result.stderr)
+    XCTAssertEqual(lines.filter { !$0.hasPrefix("featuremaps: note:") }.count, 3, result.stderr)  // the note on flat maps aside
     XCTAssertEqual(files("maps").filter { $0.hasSuffix("manifest.json") }, ["rocket/manifest.json"])
   }
 }
