@@ -269,3 +269,64 @@ func readNPYStack(_ path: String) throws -> (count: Int, height: Int, width: Int
   }
   return (shape[0], shape[1], shape[2], values)
 }
+
+/// Every activation in `explain` and `summary`, on the banks imported from the activation models: the
+/// term `explain --json` shows (its name, its formula in x) and its value from the pre-activation, against
+/// the definitions PyTorch documents, written here in Double; `summary` names the activation with its
+/// parameters.
+final class ActivationExplainTests: TemporaryFolderTestCase {
+  let models = Project.path("Tests/CommandTests/Activations")
+  let picture = Project.path("Tests/CommandTests/Pictures/small.png")
+
+  /// PyTorch's definitions (torch.nn docs), with the layer's parameters, for filter `f`.
+  func defined(_ name: String, _ x: Double, layer: [String: Any], filter f: Int) -> Double {
+    func p(_ key: String) -> Double { layer[key] as? Double ?? Double(layer[key] as? Int ?? 0) }
+    let sigmoid = { (v: Double) in 1 / (1 + exp(-v)) }
+    switch name {
+    case "silu": return x * sigmoid(x)
+    case "hard_swish": return x * min(max(x + 3, 0), 6) / 6
+    case "hard_sigmoid": return min(max(p("alpha") * x + p("beta"), 0), 1)
+    case "gelu": return x * (1 + erf(x / 2.0.squareRoot())) / 2
+    case "gelu_tanh": return x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x))) / 2
+    case "elu": return x > 0 ? x : p("alpha") * (exp(x) - 1)
+    case "mish": return x * tanh(x > 20 ? x : log1p(exp(x)))
+    case "clip": return min(max(x, p("min")), p("max"))
+    case "prelu":
+      let slopes = layer["slopes"] as? [Double] ?? [p("slopes")]
+      return x >= 0 ? x : (slopes.count == 1 ? slopes[0] : slopes[f]) * x
+    case "leaky_relu": return x >= 0 ? x : p("negative_slope") * x
+    case "sigmoid": return sigmoid(x)
+    case "tanh": return tanh(x)
+    default: return .nan
+    }
+  }
+
+  func testExplainAndSummaryShowEveryActivationAsDefined() throws {
+    let names = ["silu", "hard_swish", "hard_sigmoid", "gelu", "gelu_tanh", "elu", "mish", "clip", "prelu", "leaky_relu", "sigmoid", "tanh"]
+    for name in names {
+      let bank = path("\(name).json")
+      XCTAssertEqual(try runFeaturemaps(["import", "\(models)/\(name).onnx", "--node", "conv", "--out", bank]).status, 0, name)
+      let layer = try XCTUnwrap((try json("\(name).json")["layers"] as? [[String: Any]])?.first)
+      var checked = 0
+      for (f, x, y) in [(0, 3, 4), (1, 10, 2), (2, 0, 0), (3, 7, 9)] {
+        let result = try runFeaturemaps(["explain", picture, "--bank", bank, "--filter", "\(f)", "--at", "\(x),\(y)", "--json"])
+        XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
+        let e = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        XCTAssertTrue((e["activation"] as? String ?? "").hasPrefix(name), "\(name): \(e["activation"] ?? "")")  // with its parameters: prelu(4 slopes)
+        XCTAssertTrue((e["activation_formula"] as? String ?? "").contains("x"), "\(name): \(e["activation_formula"] ?? "")")
+        let pre = try XCTUnwrap(e["pre_activation"] as? Double)
+        let expected = defined(name, pre, layer: layer, filter: f)
+        let shown = try XCTUnwrap(e["defined_value"] as? Double)
+        XCTAssertEqual(shown, expected, accuracy: 1e-6 * max(1, abs(expected)), "\(name) at \(x),\(y): \(pre) -> \(shown), PyTorch's definition \(expected)")
+        XCTAssertEqual(try XCTUnwrap(e["value"] as? Double), expected, accuracy: 1e-5 * max(1, abs(expected)), "\(name): the engine's value")
+        checked += 1
+      }
+      XCTAssertEqual(checked, 4)
+      let summary = try runFeaturemaps(["summary", bank])
+      XCTAssertEqual(summary.status, 0)
+      let row = try XCTUnwrap(summary.stdout.split(separator: "\n").first { $0.hasPrefix("1 conv") }.map(String.init))
+      let word = name == "prelu" ? "prelu(4 slopes)" : name
+      XCTAssertTrue(row.contains(word), "\(name): \(row)")
+    }
+  }
+}
