@@ -81,6 +81,9 @@ extension ONNXConv {
     func fail(_ reason: String) -> Result<Activation, WeightsRequestFailure> {
       .failure(WeightsRequestFailure(field: "node", reason: "\(described) is followed by \(node.op), \(reason)"))
     }
+    if !["PRelu", "Clip"].contains(node.op), node.inputCount != 1 {
+      return fail("with \(node.inputCount) inputs: \(node.op) takes one, so the graph is not valid ONNX")
+    }
     switch node.op {
     case "Relu": return .success(.relu)
     case "Sigmoid": return .success(.sigmoid)

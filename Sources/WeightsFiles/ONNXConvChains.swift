@@ -70,18 +70,22 @@ struct ConvChains {
                                         variance: follower.inputs[4], epsilon: try float(follower, "epsilon") ?? 1e-5))
         case "Relu", "Sigmoid", "Tanh", "HardSwish", "Mish":
           conv.activation = ONNXActivation(op: follower.op)
+          conv.activation?.inputCount = follower.inputs.filter { !$0.isEmpty }.count
           current = follower.outputs.first ?? ""
           break walk
         case "Elu":
           conv.activation = ONNXActivation(op: follower.op, alpha: try float(follower, "alpha") ?? 1)
+          conv.activation?.inputCount = follower.inputs.filter { !$0.isEmpty }.count
           current = follower.outputs.first ?? ""
           break walk
         case "HardSigmoid":
           conv.activation = ONNXActivation(op: follower.op, alpha: try float(follower, "alpha") ?? 0.2, beta: try float(follower, "beta") ?? 0.5)
+          conv.activation?.inputCount = follower.inputs.filter { !$0.isEmpty }.count
           current = follower.outputs.first ?? ""
           break walk
         case "Gelu":
           conv.activation = ONNXActivation(op: follower.op, approximate: try string(follower, "approximate") ?? "none")
+          conv.activation?.inputCount = follower.inputs.filter { !$0.isEmpty }.count
           current = follower.outputs.first ?? ""
           break walk
         case "PRelu":
@@ -94,6 +98,7 @@ struct ConvChains {
           break walk
         case "LeakyRelu":
           conv.activation = ONNXActivation(op: follower.op, alpha: try float(follower, "alpha"))
+          conv.activation?.inputCount = follower.inputs.filter { !$0.isEmpty }.count
           current = follower.outputs.first ?? ""
           break walk
         case "Clip":

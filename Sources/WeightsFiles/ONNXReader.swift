@@ -47,6 +47,9 @@ public struct ONNXActivation: Sendable, Equatable {
   public var approximate: String?
   /// PRelu's slope tensor.
   public var slopes: String?
+  /// The node's inputs that are not empty: one for an elementwise activation (two for PRelu, one to three for
+  /// Clip); a node with more is not that operator as ONNX defines it.
+  public var inputCount = 1
 
   public init(op: String, alpha: Float? = nil, beta: Float? = nil, minimum: Float? = nil, maximum: Float? = nil,
               approximate: String? = nil, slopes: String? = nil) {

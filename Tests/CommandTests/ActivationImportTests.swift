@@ -196,6 +196,9 @@ extension StemImportTests {
     let resolved = try runFeaturemaps(["import", path("template.json"), "--out", path("from.json")])
     XCTAssertEqual(resolved.status, 0, resolved.stderr)
     XCTAssertEqual(try layers("from.json"), try layers("onnx.json"))
+    // --node for the first Conv: its chain as a one-layer bank, the stem's first layer.
+    XCTAssertEqual(try runFeaturemaps(["import", "\(models)/stem.onnx", "--node", "conv1", "--out", path("node1.json")]).status, 0)
+    XCTAssertEqual(try layers("node1.json")[0] as? NSDictionary, try layers("onnx.json")[0] as? NSDictionary)
     // A key the layer gives wins over the node's: the activation here.
     try template.replacingOccurrences(of: "\"node\": \"conv1\"}}", with: "\"node\": \"conv1\"}, \"activation\": \"relu\"}")
       .write(toFile: path("template2.json"), atomically: true, encoding: .utf8)
@@ -225,6 +228,10 @@ extension StemImportTests {
        "featuremaps: \(models)/stem.onnx: an ONNX file has its graph: import its stem with --until NODE (or end), not --layers\n"),
       (["\(regressions)/cycle.onnx", "--until", "end"],
        "featuremaps: \(regressions)/cycle.onnx: tensor 'a' is written by two nodes (Conv node 'conv1' and Conv node 'conv2'): the graph is not a valid ONNX graph\n"),
+      (["\(regressions)/relu-two-inputs.onnx", "--node", "conv"],
+       "featuremaps: \(regressions)/relu-two-inputs.onnx: node 'conv' is followed by Relu, with 2 inputs: Relu takes one, so the graph is not valid ONNX\n"),
+      (["\(regressions)/relu-two-inputs.onnx", "--until", "end"],
+       "featuremaps: \(regressions)/relu-two-inputs.onnx: node 'conv' is followed by Relu, with 2 inputs: Relu takes one, so the graph is not valid ONNX\n"),
       (["\(regressions)/cycle-loop.onnx", "--node", "1"],
        "featuremaps: \(regressions)/cycle-loop.onnx: Add node 'add' reads tensor 'e' before Relu node 'relu' writes it: the graph has a cycle or is not in order, not a valid ONNX graph\n"),
     ]

@@ -50,3 +50,13 @@ graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", Tensor
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="")
 model.ir_version = 8
 onnx.save(model, "cycle-loop.onnx")
+
+# relu-two-inputs.onnx: a Relu node with two inputs (the operator takes one): refused in one line when the
+# Conv before it is imported, never read as a ReLU of its first input.
+nodes = [helper.make_node("Conv", ["x", "w1"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c", "k"], ["y"], name="relu")]
+graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 8, 8])], [w1, k])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="")
+model.ir_version = 8
+onnx.save(model, "relu-two-inputs.onnx")
