@@ -118,7 +118,9 @@ let package = Package(
       name: "TeachingTests", dependencies: ["Teaching", "FilterBanks", "ConvEngine", "Normalization", "Pipeline", "MapWriting", "TestSupport"],
       exclude: ["Files"]),
     .testTarget(name: "NormalizationTests", dependencies: ["Normalization", "TestSupport"]),
-    .testTarget(name: "FiguresTests", dependencies: ["Figures", "ConvEngine", "Normalization", "TestSupport"]),
+    .testTarget(
+      name: "FiguresTests",
+      dependencies: ["Figures", "ConvEngine", "Normalization", "FilterBanks", "Teaching", "InputPreparation", "ImageCodecs", "MapWriting", "TestSupport"]),
     .testTarget(name: "ServingTests", dependencies: ["Serving", "FilterBanks", "TestSupport"]),
     .testTarget(name: "LearningTests", dependencies: ["Learning", "ConvEngine", "FilterBanks", "ImageCodecs", "Basics", "TestSupport"]),
     .testTarget(

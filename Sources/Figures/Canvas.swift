@@ -21,6 +21,10 @@ final class Canvas {
     static let white = Color.gray(255)
   }
 
+  /// Texts that did not fit where they were drawn (past their width, or past the picture's edge): for the
+  /// tests, which draw every kind of figure and expect none.
+  private(set) var overflows: [String] = []
+
   init(width: Int, height: Int, background: Color) {
     self.width = max(1, width)
     self.height = max(1, height)
@@ -104,6 +108,9 @@ final class Canvas {
     cairo_set_font_size(cairo, size)
     let string = maximumWidth.map { fitted(string, width: $0) } ?? string
     let width = textWidth(string)
+    defer {
+      if let maximumWidth, width > maximumWidth + 0.5 { overflows.append("'\(string)' is \(Int(width)) wide in \(Int(maximumWidth))") }
+    }
     var left = x
     switch alignment {
     case .left: break
@@ -115,6 +122,9 @@ final class Canvas {
       cairo_rectangle(cairo, clipLeft, y - size * 1.2, maximumWidth, size * 1.6)
       cairo_clip(cairo)
       if width > maximumWidth { left = clipLeft }
+    }
+    if left < -0.5 || left + width > Double(self.width) + 0.5 || y - size < -0.5 || y > Double(height) + 0.5 {
+      overflows.append("'\(string)' at \(Int(left)),\(Int(y)) runs past the \(self.width)x\(height) picture")
     }
     use(color)
     cairo_move_to(cairo, left, y)
@@ -138,9 +148,9 @@ final class Canvas {
   }
 
   /// The advance width of `string` in the current font (call inside `text`'s setup, or after setting a size).
-  func textWidth(_ string: String, size: Double? = nil) -> Double {
+  func textWidth(_ string: String, bold: Bool = false, size: Double? = nil) -> Double {
     if let size {
-      cairo_select_font_face(cairo, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
+      cairo_select_font_face(cairo, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
       cairo_set_font_size(cairo, size)
     }
     var extents = cairo_text_extents_t()

@@ -150,15 +150,17 @@ public enum Decomposition {
     let rowsHeight = shown.count * rowHeight + (hidden.isEmpty ? 0 : 48)
     // As wide as the three stage tiles (or the scale bar's title), as high as the rows or the stage column
     // (tiles, the scale bar with its note, the kernel key), whichever is taller, and the pixel's line.
-    let width = max(stageX + 3 * outTile.width + 2 * gap, stageX + 440) + margin
+    let name = run.filterNames[f]
+    let summed = cpg == 1 ? "one input channel: nothing is summed (a depthwise filter)" : "the \(cpg) partial maps are summed (not averaged)"
+    let title = "\(run.bank.name), layer \(run.number), filter \(f) \"\(name)\": \(summed)"
+    let titleWidth = Int(Canvas(width: 1, height: 1, background: .white).textWidth(title, bold: true, size: 13).rounded(.up))
+    let width = max(max(stageX + 3 * outTile.width + 2 * gap, stageX + 440) + margin, titleWidth + 2 * margin)
     let stageTop = top + (rowsHeight - (hidden.isEmpty ? 0 : 48)) / 2 - rowHeight / 2
     let height = max(top + rowsHeight, stageTop + outTile.height + 44 + 60 + 34) + (pixel == nil ? 8 : 44)
     let canvas = Canvas(width: width, height: height, background: .white)
     var layout = Layout()
     layout.addedMapping = addedMapping
-    let name = run.filterNames[f]
-    let summed = cpg == 1 ? "one input channel: nothing is summed (a depthwise filter)" : "the \(cpg) partial maps are summed (not averaged)"
-    canvas.text("\(run.bank.name), layer \(run.number), filter \(f) \"\(name)\": \(summed)", x: Double(margin), y: 20, size: 13, color: .black, bold: true)
+    canvas.text(title, x: Double(margin), y: 20, size: 13, color: .black, bold: true, maximumWidth: Double(width - 2 * margin))
     var how = "each input plane is correlated with its own kernel"
     if shown.count < cpg { how = "the \(shown.count) of \(cpg) input maps whose partial maps weigh most; " + how }
     canvas.text(how + "; then + bias \(TextTable.number(Double(conv.bias[f]))), then activation \(conv.activation.description)",
@@ -233,8 +235,12 @@ public enum Decomposition {
     }
     // Sum, + bias, activation: three tiles in a row.
     let stageY = stageTop
+    // A constant tile says its value (a dead filter's map is one solid gray).
+    let mapValues = run.output.values[(f * plane)..<((f + 1) * plane)]
+    let constant = mapValues.first.flatMap { first in mapValues.allSatisfy { $0 == first } ? first : nil }
     let captions = [cpg == 1 ? "(nothing to sum: one channel)" : "sum of the \(cpg) partial maps",
-                    "+ bias \(TextTable.number(Double(conv.bias[f])))", "activation \(conv.activation.description): the map"]
+                    "+ bias \(TextTable.number(Double(conv.bias[f])))",
+                    "activation \(conv.activation.description): " + (constant.map { "constant \(TextTable.number(Double($0)))" } ?? "the map")]
     let stageGraysAll = [stageGraysShown[0], stageGraysShown[1], mapGrays]
     for (i, key) in ["sum", "preactivation", "map"].enumerated() {
       let x = stageX + i * (outTile.width + gap)

@@ -110,6 +110,10 @@ public enum KernelPicture {
   /// input channels (for a B, G, R input, red shows the kernel on R, which is channel 2).
   public static func rgb(_ conv: ConvLayer, filters: [String], order: (r: Int, g: Int, b: Int), title: String,
                          to path: String) throws(OutputError) {
+    try drawRGB(conv, filters: filters, order: order, title: title).write(to: path)
+  }
+
+  static func drawRGB(_ conv: ConvLayer, filters: [String], order: (r: Int, g: Int, b: Int), title: String) -> Canvas {
     let (kh, kw) = (conv.kernel.y, conv.kernel.x)
     let cell = max(4, min(24, 72 / max(kh, kw)))
     let (tileWidth, tileHeight) = (kw * cell, kh * cell)
@@ -134,10 +138,12 @@ public enum KernelPicture {
       }
       let (x, y) = (gap + f % columns * (tileWidth + gap), top + f / columns * (tileHeight + band + gap))
       canvas.put(pixels, width: tileWidth, height: tileHeight, x: x, y: y, gray: false)
+      // A frame, so that a kernel of one value (all white or all gray) is still seen as a tile.
+      canvas.rectangle(x: Double(x) - 0.5, y: Double(y) - 0.5, width: Double(tileWidth) + 1, height: Double(tileHeight) + 1, color: .gray(190))
       canvas.text(filters[f], x: Double(x + tileWidth / 2), y: Double(y + tileHeight + band - 3), size: 9, color: .gray(60),
-                  alignment: .center, maximumWidth: Double(tileWidth + gap))
+                  alignment: .center, maximumWidth: Double(tileWidth))
     }
-    try canvas.write(to: path)
+    return canvas
   }
 
   /// Where R, G and B are among a layer's input channels, when they are exactly those three (`rgb`'s order).

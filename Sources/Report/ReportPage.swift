@@ -157,7 +157,7 @@ struct ReportPage {
         let name = run.filterNames[f]
         let attributes = "class=\"map\" data-layer=\"\(layer.number)\" data-map=\"\(f)\" width=\"\(map.width)\" height=\"\(map.height)\""
         return "<figure class=\"tile\"><div class=\"frame\">\(img("images/" + map.file, alt: "map \(f) \(name)", attributes: attributes))</div>"
-          + "<figcaption>\(f) \(e(name))</figcaption></figure>"
+          + "<figcaption>\(f) \(e(name))\(Self.constantNote(map))</figcaption></figure>"
       }.joined(separator: "\n")
       return """
         <h3>Layer \(layer.number): \(NumberText.counted(conv.filterCount, "map")) of \(run.output.width)x\(run.output.height)</h3>
@@ -199,5 +199,13 @@ struct ReportPage {
       \(parts)
       </section>
       """
+  }
+
+  /// " (constant 0)" for a map that is one value everywhere (a dead filter after ReLU): its tile is one
+  /// solid gray that would look like a missing picture.
+  static func constantNote(_ map: MapEntry) -> String {
+    guard map.statistics.count > 0, map.statistics.minimum == map.statistics.maximum else { return "" }
+    let v = map.statistics.minimum
+    return " (constant \(v == 0 ? "0" : String(format: "%.3g", v)))"
   }
 }
