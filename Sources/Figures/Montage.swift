@@ -85,7 +85,9 @@ public enum Montage {
   static func draw(_ tiles: [MontageTile], layout: MontageLayout) -> Canvas {
     let tile = (tiles.map(\.width).max() ?? 1, tiles.map(\.height).max() ?? 1)
     let size = layout.size(count: tiles.count, tile: tile)
-    let canvas = Canvas(width: size.width, height: size.height, background: .gray(layout.padValue))
+    // In colour, a key under the tiles: what the colours stand for (each map has its own range).
+    let key = layout.colors == .gray ? 0 : 40
+    let canvas = Canvas(width: max(size.width, key > 0 ? 376 : 0), height: size.height + key, background: .gray(layout.padValue))
     let ink: Canvas.Color = layout.padValue < 128 ? .white : .black
     for (i, t) in tiles.enumerated() {
       let (x, y) = layout.origin(i, count: tiles.count, tile: tile)
@@ -100,7 +102,18 @@ public enum Montage {
                     maximumWidth: Double(t.width))
       }
     }
+    if key > 0 { drawKey(canvas, colors: layout.colors, y: size.height + 4, ink: ink) }
     return canvas
+  }
+
+  /// The colour map from gray level 0 to 255, and what they are: each map's own lowest and highest values
+  /// (zero in the middle for signed maps under auto and symmetric).
+  static func drawKey(_ canvas: Canvas, colors: ColorMap, y: Int, ink: Canvas.Color) {
+    let width = 360
+    canvas.put((0..<(width * 10)).map { UInt8(255 * ($0 % width) / (width - 1)) }, width: width, height: 10, x: 8, y: y, colors: colors)
+    canvas.text("each map's lowest", x: 8, y: Double(y + 24), size: 10, color: ink)
+    canvas.text("0 (signed maps)", x: Double(8 + width / 2), y: Double(y + 24), size: 10, color: ink, alignment: .center)
+    canvas.text("highest", x: Double(8 + width), y: Double(y + 24), size: 10, color: ink, alignment: .right)
   }
 
   /// The label under a tile: its number (in its layer) and its filter's name; `L2:` before them when the

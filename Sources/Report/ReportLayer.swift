@@ -58,7 +58,7 @@ struct ReportLayer {
       for f in 0..<conv.filterCount {
         let file = "images/\(subfolder)decomposition/\(maps[f].file.split(separator: "/").last!)"
         _ = try Decomposition.write(run, filter: f, pixel: nil, options: outputOptions, tileSize: options.figureTileSize,
-                                    maximumChannels: options.figureChannels, to: folder.path(of: file))
+                                    maximumChannels: options.figureChannels, colors: options.colors, to: folder.path(of: file))
         decompositions.append(file)
       }
       return ReportLayer(run: run, maps: maps, kernelPictures: kernelPictures, decompositions: decompositions,

@@ -1,4 +1,5 @@
 import Basics
+import Figures
 import ImageCodecs
 
 /// What a report shows and how large it may grow.
@@ -10,6 +11,8 @@ public struct ReportOptions: Sendable {
   public var figureTileSize = 120
   /// Decomposition figures draw at most this many input channels (those whose partial maps weigh most).
   public var figureChannels = 6
+  /// How the decomposition figures colour their tiles (the maps stay the main command's gray PNGs).
+  public var colors = ColorMap.gray
   /// The page embeds every conv layer's input and output values (float32, base64) so that clicking a pixel
   /// explains it; past this many bytes the report is refused (a smaller `longestSide` is the remedy).
   public var maximumDataBytes = 48 << 20

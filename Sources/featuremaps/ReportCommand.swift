@@ -1,5 +1,6 @@
 import ArgumentParser
 import Basics
+import Figures
 import Foundation
 import ImageCodecs
 import Report
@@ -36,6 +37,9 @@ struct ReportCommand: ParsableCommand {
   @Option(help: ArgumentHelp("The longest side of the tiles in the decomposition figures.", valueName: "pixels"))
   var tileSize: Int = 120
 
+  @Option(help: ArgumentHelp("How the decomposition figures colour their tiles: gray, rdbu (diverging, for signed values) or viridis; the maps stay gray.", valueName: "map"))
+  var colormap: ColorMap = .gray
+
   @OptionGroup var decoding: DecoderOptions
 
   func validate() throws {
@@ -48,6 +52,7 @@ struct ReportCommand: ParsableCommand {
     var options = ReportOptions()
     options.longestSide = size
     options.figureTileSize = tileSize
+    options.colors = colormap
     options.decoder = decoding.decoder
     options.command = (["featuremaps"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     options.progress = ProgressLine()

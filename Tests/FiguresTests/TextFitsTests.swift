@@ -44,8 +44,12 @@ final class TextFitsTests: XCTestCase {
                     layout: MontageLayout(tileSize: tileSize), statistics: MapStatistics(minimum: 0, maximum: $0.offset % 3 == 0 ? 0 : 1, mean: 0, standardDeviation: 0, count: 10))
       }
       let layers = (0..<64).map { $0 < 32 ? 1 : 2 }
-      let canvas = Montage.draw(Montage.labelled(tiles, layers: layers), layout: MontageLayout(tileSize: tileSize))
-      XCTAssertEqual(canvas.overflows, [], "tiles of \(tileSize)")
+      for colors in ColorMap.allCases {
+        var layout = MontageLayout(tileSize: tileSize)
+        layout.colors = colors
+        let canvas = Montage.draw(Montage.labelled(tiles, layers: layers), layout: layout)
+        XCTAssertEqual(canvas.overflows, [], "tiles of \(tileSize), \(colors)")
+      }
     }
   }
 
