@@ -83,6 +83,7 @@ struct Explain: ParsableCommand {
   }
 
   func run() throws {
+    if let figure { try CommandSupport.checkPNGOutput(figure, what: "the figure is drawn") }
     let loaded = try CommandSupport.loadBank(bank)
     let input: PreparedPicture
     do {
@@ -123,6 +124,19 @@ struct Explain: ParsableCommand {
 
 /// What several commands do the same way.
 enum CommandSupport {
+  /// A picture a command draws goes to `path`: a .png name in a folder that exists, said before any drawing
+  /// in one line (`what`: "kernels are drawn", "the figure is drawn").
+  static func checkPNGOutput(_ path: String, what: String) throws(CommandFailure) {
+    guard URL(fileURLWithPath: path).pathExtension.lowercased() == "png" else {
+      throw CommandFailure("\(path): \(what) as a PNG; give a file name ending in .png", .usage)
+    }
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+      throw CommandFailure("\(path): the folder \(folder) does not exist", .usage)
+    }
+  }
+
   /// The bank a `--bank` names, its `from` layers read from their weights files (a refusal names the
   /// file, the JSON path and the problem).
   static func loadBank(_ argument: String) throws(BankError) -> LoadedBank {

@@ -33,20 +33,8 @@ struct Kernels: ParsableCommand {
   @Flag(help: "Each filter as one colour image of its R, G and B kernels (a first layer on R, G, B only).")
   var rgb = false
 
-  /// The picture is a PNG, in a folder that exists: said before any drawing, in one line.
-  func checkOut() throws(CommandFailure) {
-    guard URL(fileURLWithPath: out).pathExtension.lowercased() == "png" else {
-      throw CommandFailure("\(out): kernels are drawn as a PNG; give a file name ending in .png", .usage)
-    }
-    let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
-    var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-      throw CommandFailure("\(out): the folder \(folder) does not exist", .usage)
-    }
-  }
-
   func run() throws {
-    try checkOut()
+    try CommandSupport.checkPNGOutput(out, what: "kernels are drawn")
     let loaded = try CommandSupport.loadBank(bank)
     // Layers are numbered as everywhere (pooling layers count); a pooling layer is refused by name.
     let index = try LayerRun.convIndex(loaded.bank, layer: layer)

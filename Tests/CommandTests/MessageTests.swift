@@ -59,6 +59,15 @@ final class MessageTests: TemporaryFolderTestCase {
       XCTAssertEqual(result.stderr, message)
       XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
+    // explain --figure the same way.
+    let photo = Project.path("SampleImages/chelsea.png")
+    for (out, message) in [("/missing-folder/f.png", "featuremaps: /missing-folder/f.png: the folder /missing-folder does not exist\n"),
+                           (path("f.jpg"), "featuremaps: \(path("f.jpg")): the figure is drawn as a PNG; give a file name ending in .png\n")] {
+      let result = try runFeaturemaps(["explain", photo, "--bank", "edges", "--filter", "0", "--figure", out])
+      XCTAssertEqual(result.status, 2, out)
+      XCTAssertEqual(result.stderr, message)
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
     XCTAssertEqual(NumberText.counted(1, "filter"), "1 filter")
     XCTAssertEqual(NumberText.counted(64, "filter"), "64 filters")
   }
