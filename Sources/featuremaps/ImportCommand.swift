@@ -248,6 +248,7 @@ struct Import: ParsableCommand {
       case .success(let found): activation = found
       case .failure(let error): throw fail(error)
       }
+      if let slopes = onnxConv.activation?.slopes { result.tensors.append(slopes) }  // recorded as the stem records it
     }
     // Nothing in silence: where the graph goes on past what the bank holds, say so.
     if let onnxConv, let after = onnxConv.endsBefore, self.activation == nil {
