@@ -3,6 +3,7 @@ import ConvEngine
 import Foundation
 import MapWriting
 import Normalization
+import Pipeline
 import Teaching
 
 /// Where one map comes from, as one figure: the input planes of the filter's group, each correlated with
@@ -60,18 +61,8 @@ public enum Decomposition {
     // every filter's partials (streamed, never all held); with a scale per map, each its own.
     let interior = run.run.interior(ofLayer: run.index)
     let mine: Tensor
-    let partialGrays: [[UInt8]]
     do {
       mine = try run.run.partialMaps(ofLayer: run.index, filter: f)
-      if options.sharedScale {
-        var all = try run.run.partialMaps(ofLayer: run.index)
-        let mapping = all.scaled(options.scaling, interior: interior, threads: options.threads, bandBytes: options.mapMemoryBytes / 6)[0].mapping
-        partialGrays = mine.values.withUnsafeBufferPointer { values in
-          (0..<cpg).map { Montage.grays(UnsafeBufferPointer(rebasing: values[($0 * plane)..<(($0 + 1) * plane)]), mapping: mapping) }
-        }
-      } else {
-        partialGrays = grays(mine, interior: interior, options: options)
-      }
     } catch {
       preconditionFailure("the partial layers have the layer's geometry, which the run checked")
     }
@@ -82,45 +73,44 @@ public enum Decomposition {
       for i in 0..<plane { sum[i] += partials[ci][i] }
     }
     let preActivation = sum.map { $0 + conv.bias[f] }
-    let stages = Tensor(channels: 2, height: h, width: w, values: sum + preActivation)
-    let stageGrays = grays(stages, interior: interior, options: options)
-    var mapGrays = run.output.values.withUnsafeBufferPointer {
-      Montage.grays(UnsafeBufferPointer(rebasing: $0[(f * plane)..<((f + 1) * plane)]), mapping: run.maps[f].mapping)
-    }
-    var partialGraysShown = partialGrays
-    var stageGraysShown = stageGrays
+    let map = Array(run.output.values[(f * plane)..<((f + 1) * plane)])
+    // The gray levels of the partial maps, the sum, the sum plus the bias and the map, under one mapping
+    // (`added`) or each under the main command's (`perTile`).
+    let partialGraysShown: [[UInt8]]
+    let stageGraysShown: [[UInt8]]
+    let mapGrays: [UInt8]
     var addedMapping: GrayMapping?
     var clippedBeyond: Double?
-    if scale == .added {
-      // One mapping over these tiles together. Under `auto` (the default) its ends are the 99.5th
-      // percentile of the magnitudes, not the largest: a few extreme pixels (a trained layer's borders and
-      // highlights) would otherwise leave every tile flat gray. Any other --normalize is taken as asked,
-      // --scale shared over these tiles.
-      let map = Array(run.output.values[(f * plane)..<((f + 1) * plane)])
+    switch scale {
+    case .added:
       let added = Tensor(channels: cpg + 3, height: h, width: w, values: mine.values + sum + preActivation + map)
-      var shared = options
-      shared.sharedScale = true
-      if case .auto = options.normalize { shared.normalize = .percentile(0.5) }
-      let chosen = added.values.withUnsafeBufferPointer {
-        shared.scaling.choose(maps: $0, count: added.channels, height: h, width: w, interior: interior, threads: options.threads)
-      }
-      var mapping = chosen[0].mapping
-      if case .auto = options.normalize {
-        let (low, high) = (mapping.offset, mapping.offset + mapping.scale * Double(mapping.maximumGray))
-        let limit = max(Swift.abs(low), Swift.abs(high))
-        let negative = chosen.contains { $0.statistics.minimum < 0 }
-        let largest = chosen.map { max(Swift.abs($0.statistics.minimum), Swift.abs($0.statistics.maximum)) }.max() ?? 0
-        mapping = GrayMapping.choose(.auto, stats: MapStatistics(minimum: negative ? -limit : 0, maximum: limit, mean: 0, standardDeviation: 0, count: 1),
-                                     percentiles: nil, maximumGray: mapping.maximumGray)
-        if largest > limit { clippedBeyond = limit }
-      }
+      let (mapping, clipped) = addedScale(added, interior: interior, options: options)
       let all = added.values.withUnsafeBufferPointer { values in
         (0..<added.channels).map { Montage.grays(UnsafeBufferPointer(rebasing: values[($0 * plane)..<(($0 + 1) * plane)]), mapping: mapping) }
       }
       partialGraysShown = Array(all[0..<cpg])
       stageGraysShown = [all[cpg], all[cpg + 1]]
       mapGrays = all[cpg + 2]
-      addedMapping = mapping
+      (addedMapping, clippedBeyond) = (mapping, clipped)
+    case .perTile:
+      // The partial maps mapped as --partials maps them: with a shared scale, one mapping over every
+      // filter's partials (streamed, never all held); with a scale per map, each its own.
+      if options.sharedScale {
+        var all: MapSource
+        do {
+          all = try run.run.partialMaps(ofLayer: run.index)
+        } catch {
+          preconditionFailure("the partial layers have the layer's geometry, which the run checked")
+        }
+        let mapping = all.scaled(options.scaling, interior: interior, threads: options.threads, bandBytes: options.mapMemoryBytes / 6)[0].mapping
+        partialGraysShown = mine.values.withUnsafeBufferPointer { values in
+          (0..<cpg).map { Montage.grays(UnsafeBufferPointer(rebasing: values[($0 * plane)..<(($0 + 1) * plane)]), mapping: mapping) }
+        }
+      } else {
+        partialGraysShown = grays(mine, interior: interior, options: options)
+      }
+      stageGraysShown = grays(Tensor(channels: 2, height: h, width: w, values: sum + preActivation), interior: interior, options: options)
+      mapGrays = map.withUnsafeBufferPointer { Montage.grays($0, mapping: run.maps[f].mapping) }
     }
     // The channels drawn: all, or the `maximumChannels` whose partial maps weigh most (mean |value|).
     var shown = Array(0..<cpg)
@@ -236,8 +226,7 @@ public enum Decomposition {
     // Sum, + bias, activation: three tiles in a row.
     let stageY = stageTop
     // A constant tile says its value (a dead filter's map is one solid gray).
-    let mapValues = run.output.values[(f * plane)..<((f + 1) * plane)]
-    let constant = mapValues.first.flatMap { first in mapValues.allSatisfy { $0 == first } ? first : nil }
+    let constant = map.first.flatMap { first in map.allSatisfy { $0 == first } ? first : nil }
     let captions = [cpg == 1 ? "(nothing to sum: one channel)" : "sum of the \(cpg) partial maps",
                     "+ bias \(TextTable.number(Double(conv.bias[f])))",
                     "activation \(conv.activation.description): " + (constant.map { "constant \(TextTable.number(Double($0)))" } ?? "the map")]
@@ -275,6 +264,29 @@ public enum Decomposition {
                   x: Double(margin), y: Double(height - 24), size: 11, color: Canvas.Color(r: 180, g: 20, b: 20))
     }
     return (canvas, layout)
+  }
+
+  /// The one mapping of the tiles where values are added, and the magnitude beyond which values are drawn
+  /// as the ends (nil: none is). Under `auto` (the default) its ends are the 99.5th percentile of the
+  /// magnitudes, not the largest: a few extreme pixels (a trained layer's borders and highlights) would
+  /// otherwise leave every tile flat gray. Any other --normalize is taken as asked, --scale shared over
+  /// these tiles.
+  static func addedScale(_ added: Tensor, interior: (rows: Range<Int>, columns: Range<Int>), options: OutputOptions) -> (GrayMapping, Double?) {
+    var shared = options
+    shared.sharedScale = true
+    if case .auto = options.normalize { shared.normalize = .percentile(0.5) }
+    let chosen = added.values.withUnsafeBufferPointer {
+      shared.scaling.choose(maps: $0, count: added.channels, height: added.height, width: added.width, interior: interior, threads: options.threads)
+    }
+    let mapping = chosen[0].mapping
+    guard case .auto = options.normalize else { return (mapping, nil) }
+    let (low, high) = (mapping.offset, mapping.offset + mapping.scale * Double(mapping.maximumGray))
+    let limit = max(Swift.abs(low), Swift.abs(high))
+    let negative = chosen.contains { $0.statistics.minimum < 0 }
+    let largest = chosen.map { max(Swift.abs($0.statistics.minimum), Swift.abs($0.statistics.maximum)) }.max() ?? 0
+    let symmetric = GrayMapping.choose(.auto, stats: MapStatistics(minimum: negative ? -limit : 0, maximum: limit, mean: 0, standardDeviation: 0, count: 1),
+                                       percentiles: nil, maximumGray: mapping.maximumGray)
+    return (symmetric, largest > limit ? limit : nil)
   }
 
   /// A gray ramp from black to white with the values its ends and middle stand for.

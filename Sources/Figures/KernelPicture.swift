@@ -14,8 +14,8 @@ public enum KernelPicture {
     public var gap: Int
     public var rowGap: Int
     public var limit: Double
-    /// The size the weights' numbers are printed at, or nil when they are left out (they would not fit a
-    /// square at a readable size).
+    /// The size the weights' numbers are printed at, or nil when none are (kernels larger than 5x5, or
+    /// more than 256 of them).
     public var numberSize: Double?
 
     /// The centre of the square of weight (filter f, channel c, ky, kx).
@@ -47,11 +47,12 @@ public enum KernelPicture {
     }
     let limit = Double(conv.weights.map { abs($0) }.max() ?? 0)
     let measure = Canvas(width: 1, height: 1, background: .white)
-    // Numbers only where every one fits its square with room to spare, at 8 points or at 7; else none.
+    // At 8 points when every number fits its square with room to spare, else at 7, where `short`'s six
+    // characters at most ("-0.012", "-1e-05") fit the 28-pixel squares that numbers come with.
     var numberSize: Double?
     if numbers {
-      let widest = Set(conv.weights.map { Self.short(Double($0)) })
-      numberSize = [8.0, 7.0].first { size in widest.allSatisfy { measure.textWidth($0, size: size) <= Double(cell - 4) } }
+      let texts = Set(conv.weights.map { Self.short(Double($0)) })
+      numberSize = texts.allSatisfy({ measure.textWidth($0, size: 8) <= Double(cell - 4) }) ? 8 : 7
     }
     let labelWidth = Int((filters.map { measure.textWidth($0, size: 11) }.max() ?? 0).rounded(.up)) + 12
     let (tileWidth, tileHeight, gap, rowGap) = (kw * cell, kh * cell, 6, 8)
@@ -63,8 +64,7 @@ public enum KernelPicture {
     let canvas = Canvas(width: width, height: height, background: .white)
     canvas.text(title, x: 8, y: 16, size: 12, color: .black, bold: true, maximumWidth: Double(width - 16))
     let channelNote = conv.groups == 1 ? "columns: input channels" : "columns: the input channels of each filter's group"
-    let numbersNote = numbers && numberSize == nil ? "; weights too long to print in their squares: see the colour bar" : ""
-    canvas.text("rows: filters; \(channelNote); \(kh)x\(kw) kernels\(numbersNote)", x: 8, y: 32, size: 10, color: .gray(80),
+    canvas.text("rows: filters; \(channelNote); \(kh)x\(kw) kernels", x: 8, y: 32, size: 10, color: .gray(80),
                 maximumWidth: Double(width - 16))
     for c in 0..<cpg where conv.groups == 1 {
       canvas.text(channels[c], x: Double(labelWidth + c * (tileWidth + gap) + tileWidth / 2), y: Double(top - 4), size: 10,

@@ -95,7 +95,7 @@ struct ReportPage {
     let header = ["layer", "kernel", "stride", "padding", "dilation", "groups", "activation", "output", "parameters", "multiply-adds", "receptive field"]
     let rows = summary.layers.map { l -> String in
       let cells = [
-        "\(l.number) \(l.type)", "[" + l.kernel.map(String.init).joined(separator: ", ") + "]", "\(l.stride)", l.padding, "\(l.dilation)", "\(l.groups)",
+        "\(l.number) \(l.type)", "[" + l.kernel.map(String.init).joined(separator: ", ") + "]", "\(l.stride)", BankSummary.padding(l.padding), "\(l.dilation)", "\(l.groups)",
         l.activation, l.output.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" } ?? "-",
       ].map { "<td>\(e($0))</td>" }.joined()
       return "<tr>\(cells)<td class=\"number\">\(NumberText.grouped(l.parameters))</td><td class=\"number\">\(l.multiplyAdds.map(NumberText.grouped) ?? "-")</td>"

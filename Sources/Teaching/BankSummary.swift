@@ -14,8 +14,7 @@ public struct BankSummary: Sendable {
     public var kernel: [Int]
     public var stride: Pair
     public var dilation: Pair
-    /// "same", or [top, left, bottom, right].
-    public var padding: String
+    public var padding: PaddingRule
     public var groups: Int
     public var activation: String
     /// [channels, height, width] for the given input size.
@@ -73,7 +72,7 @@ public struct BankSummary: Sendable {
         let trainedCounts = trained?.parameters(filters: c.filterCount, weightsPerFilter: c.channelsPerGroup * c.kernel.y * c.kernel.x)
         entry = Layer(
           number: i + 1, type: "conv", kernel: [c.filterCount, c.channelsPerGroup, c.kernel.y, c.kernel.x], stride: c.stride,
-          dilation: c.dilation, padding: Self.padding(c.padding), groups: c.groups, activation: c.activation.description,
+          dilation: c.dilation, padding: c.padding, groups: c.groups, activation: c.activation.description,
           output: g.map { [c.filterCount, $0.outputHeight, $0.outputWidth] }, parameters: c.parameterCount + slopes,
           asTrained: trainedCounts.map { ($0.all + slopes, $0.trainable + slopes) },
           multiplyAdds: multiplyAdds, receptiveField: field, jump: jump)
@@ -82,7 +81,7 @@ public struct BankSummary: Sendable {
       case .pool(let p):
         entry = Layer(
           number: i + 1, type: p.kind == .max ? "maxpool" : "avgpool", kernel: [p.size.y, p.size.x], stride: p.stride, dilation: Pair(1),
-          padding: Self.padding(.fixed(p.padding)), groups: 1, activation: "none",
+          padding: .fixed(p.padding), groups: 1, activation: "none",
           output: g.map { [channels, $0.outputHeight, $0.outputWidth] }, parameters: 0, multiplyAdds: g == nil ? nil : 0,
           receptiveField: field, jump: jump)
         (field, jump) = Self.grow(field, jump, kernel: p.size, stride: p.stride, dilation: Pair(1))
@@ -109,7 +108,8 @@ public struct BankSummary: Sendable {
     return (Pair(field.y + (span.y - 1) * jump.y, field.x + (span.x - 1) * jump.x), Pair(jump.y * stride.y, jump.x * stride.x))
   }
 
-  static func padding(_ rule: PaddingRule) -> String {
+  /// "same", or "1" for equal sides, or "[top, left, bottom, right]": the tables' text.
+  public static func padding(_ rule: PaddingRule) -> String {
     if let word = rule.word { return word }
     guard case .fixed(let p) = rule else { return "" }
     return p.sides.count == 1 ? "\(p.top)" : "[" + p.sides.map(String.init).joined(separator: ", ") + "]"
@@ -127,7 +127,7 @@ extension BankSummary {
     var rows = [header]
     for l in layers {
       var row = [
-        "\(l.number) \(l.type)", "[" + l.kernel.map(String.init).joined(separator: ", ") + "]", "\(l.stride)", l.padding, "\(l.dilation)",
+        "\(l.number) \(l.type)", "[" + l.kernel.map(String.init).joined(separator: ", ") + "]", "\(l.stride)", Self.padding(l.padding), "\(l.dilation)",
         "\(l.groups)", l.activation, l.output.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" } ?? "-",
         NumberText.grouped(l.parameters), l.multiplyAdds.map(NumberText.grouped) ?? "-", "\(l.receptiveField) (jump \(l.jump))",
       ]
@@ -157,12 +157,10 @@ extension BankSummary {
   }
 
   /// A padding word as a string ("same"), a fixed padding as numbers ([top, left, bottom, right], as
-  /// `explain --json` gives it), never a number list inside a string.
-  static func paddingJSON(_ text: String) -> JSONValue {
-    let numbers = text.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !numbers.isEmpty else { return .string(text) }
-    let sides = numbers.count == 1 ? Array(repeating: numbers[0], count: 4) : numbers
-    return .array(sides.map { .number(Double($0)) })
+  /// `explain --json` gives it).
+  static func paddingJSON(_ rule: PaddingRule) -> JSONValue {
+    guard rule.word == nil, case .fixed(let p) = rule else { return .string(padding(rule)) }
+    return .array([p.top, p.left, p.bottom, p.right].map { .number(Double($0)) })
   }
 
   static func counts(_ c: (all: Int, trainable: Int)) -> JSONValue {

@@ -13,12 +13,12 @@ import FilterBanks
 /// (default: from the weight's shape), `bias=TENSOR`, `prelu=TENSOR` (PReLU's slopes, as a state dict holds
 /// them), or an activation with its parameters as `--activation` takes it (`relu6`, `clip:0,6`).
 struct LayerList: OptionValue, CustomStringConvertible {
-  enum Item: Equatable {
+  enum Item {
     case conv(Conv)
     case pool(PoolLayer)
   }
 
-  struct Conv: Equatable {
+  struct Conv {
     var weight: String
     var batchNorm: String?
     var bias: String?
@@ -29,11 +29,6 @@ struct LayerList: OptionValue, CustomStringConvertible {
     var activation: ActivationName?
     /// The tensor of PReLU's slopes.
     var slopes: String?
-
-    static func == (a: Conv, b: Conv) -> Bool {
-      a.weight == b.weight && a.batchNorm == b.batchNorm && a.bias == b.bias && a.stride == b.stride && a.padding == b.padding
-        && a.dilation == b.dilation && a.groups == b.groups && a.activation?.description == b.activation?.description && a.slopes == b.slopes
-    }
   }
 
   var items: [Item]

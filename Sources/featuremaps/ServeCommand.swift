@@ -52,7 +52,10 @@ struct Serve: ParsableCommand {
     let loaded = try CommandSupport.loadBank(bank)
     let workbench = Workbench(decoder: decoding.decoder)
     var given = 0
-    for file in Self.pictureFiles(pictures) {
+    // Files and folders as the main command takes them (folders walked, pictures known by their bytes).
+    let plan = InputPlanner().plan(pictures)
+    for failure in plan.failures { Self.log(failure.description) }
+    for file in plan.pictures.map(\.path) {
       do {
         try workbench.addPicture(try FileBytes.read(file), name: file, pinned: true)
         given += 1
@@ -90,16 +93,6 @@ struct Serve: ParsableCommand {
     done.wait()
     if let message = failure.value { throw CommandFailure("cannot serve on \(message)", .usage) }
     print("featuremaps serve: stopped")
-  }
-
-  /// The pictures among `arguments`, folders walked (names sorted).
-  static func pictureFiles(_ arguments: [String]) -> [String] {
-    arguments.flatMap { argument -> [String] in
-      var isFolder: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder), isFolder.boolValue else { return [argument] }
-      let names = (FileManager.default.enumerator(atPath: argument)?.allObjects as? [String] ?? []).sorted()
-      return names.filter { [".jpg", ".jpeg", ".png"].contains(where: $0.lowercased().hasSuffix) }.map { argument + "/" + $0 }
-    }
   }
 
   static func log(_ line: String) {

@@ -32,21 +32,26 @@ final class KernelPictureTests: XCTestCase {
     return ConvLayer(inputChannels: channels, filterCount: filters, kernel: Pair(kernel), weights: weights)
   }
 
-  /// Numbers are printed in the squares only when every one fits with room to spare (at 8 points, or 7),
-  /// else left out and the subtitle says so: 5x5 kernels of three-digit weights used to run together.
-  func testNumbersInSquaresFitOrAreLeftOut() {
+  /// Numbers in the squares fit with room to spare, at 8 points or at 7: 5x5 kernels of three-digit weights
+  /// used to run together.
+  func testNumbersInSquaresFit() throws {
     let measure = Canvas(width: 1, height: 1, background: .white)
     for (kernel, values) in [(3, [Float](repeating: 0.5, count: 27)), (5, (0..<75).map { Float($0 % 7) * -0.0117 }), (5, (0..<75).map { Float($0) * 0.25 })] {
       var weights = values
       weights[1] = -0.023  // "-0.023": the widest kind
       let conv = ConvLayer(inputChannels: 3, filterCount: 1, kernel: Pair(kernel), weights: weights)
       let layout = KernelPicture.drawDiverging(conv, filters: ["f"], channels: ["R", "G", "B"], title: "t").1
-      if let size = layout.numberSize {
-        for w in weights { XCTAssertLessThanOrEqual(measure.textWidth(KernelPicture.short(Double(w)), size: size), Double(layout.cell - 4), "\(kernel)x\(kernel): \(w)") }
-      }
+      let size = try XCTUnwrap(layout.numberSize, "\(kernel)x\(kernel): numbers printed")
+      for w in weights { XCTAssertLessThanOrEqual(measure.textWidth(KernelPicture.short(Double(w)), size: size), Double(layout.cell - 4), "\(kernel)x\(kernel): \(w)") }
     }
-    let tiny = ConvLayer(inputChannels: 1, filterCount: 1, kernel: Pair(5), weights: (0..<25).map { Float($0) * -0.0123 - 0.0123 })
-    XCTAssertNotNil(KernelPicture.drawDiverging(tiny, filters: ["f"], channels: ["Y"], title: "t").1.numberSize.map { $0 >= 7 } ?? true)
+    // Small whole numbers (edges' Sobel kernels) are printed at 8 points; six-character weights such as
+    // -0.012 at 7; 7x7 kernels have none.
+    let small = ConvLayer(inputChannels: 1, filterCount: 1, kernel: Pair(3), weights: [-1, 0, 1, -2, 0, 2, -1, 0, 1])
+    XCTAssertEqual(KernelPicture.drawDiverging(small, filters: ["f"], channels: ["Y"], title: "t").1.numberSize, 8)
+    let long = ConvLayer(inputChannels: 1, filterCount: 1, kernel: Pair(5), weights: (0..<25).map { Float($0) * -0.0123 - 0.0123 })
+    XCTAssertEqual(KernelPicture.drawDiverging(long, filters: ["f"], channels: ["Y"], title: "t").1.numberSize, 7)
+    let large = ConvLayer(inputChannels: 1, filterCount: 1, kernel: Pair(7), weights: [Float](repeating: 0.5, count: 49))
+    XCTAssertNil(KernelPicture.drawDiverging(large, filters: ["f"], channels: ["Y"], title: "t").1.numberSize)
   }
 
   func testEveryWeightIsASquareOfItsColourInItsOwnTile() throws {
