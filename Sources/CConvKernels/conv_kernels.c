@@ -105,7 +105,6 @@ __attribute__((target("avx512f"))) static void finish_row_avx512(const float *su
     _mm512_stream_ps(out + x, v);
   }
   for (; x < count; x++) out[x] = finish_one(sums[x], bias, relu);
-  _mm_sfence();  // streaming stores are weakly ordered: done before the row is handed on
 }
 
 __attribute__((target("avx2"))) static void finish_row_avx2(const float *sums, float *out, int count, float bias, int relu) {
@@ -118,8 +117,9 @@ __attribute__((target("avx2"))) static void finish_row_avx2(const float *sums, f
     _mm256_stream_ps(out + x, v);
   }
   for (; x < count; x++) out[x] = finish_one(sums[x], bias, relu);
-  _mm_sfence();
 }
+
+void fm_store_fence(void) { _mm_sfence(); }
 
 void fm_finish_row(fm_kernel kernel, const float *sums, float *out, int count, float bias, int relu) {
   if (kernel == FM_KERNEL_AVX512)

@@ -36,6 +36,7 @@ void fm_conv_row(fm_kernel kernel, const float *input, int channels, size_t plan
   abort();
 }
 void fm_finish_row(fm_kernel kernel, const float *sums, float *out, int count, float bias, int relu) { abort(); }
+void fm_store_fence(void) {}
 void fm_conv_pixels(fm_kernel kernel, int vectors, const fm_pixel_args *args, const float *weights, float *out) {
   abort();
 }

@@ -32,11 +32,15 @@ public struct Engine: Sendable {
   public enum Algorithm: String, Sendable, CaseIterable {
     /// The direct kernels only: every multiply-add of the definition.
     case direct
-    /// Faster algorithms where they pay, the direct kernels elsewhere: Winograd F(2x2, 3x3) for 3x3 stride-1
+    /// Faster algorithms where they pay, the direct kernels elsewhere: Winograd F(2x4, 3x3) for 3x3 stride-1
     /// layers with 8 or more input channels and FFT convolution for large kernels on few channels (AVX-512),
     /// space-to-depth for strided layers with few channels (see `PreparedConv.method`).
     case auto
   }
+
+  /// Bands of a layer's rows computed in multiples of this many rows (from a multiple of it) give the same
+  /// sums as the whole layer: Winograd's tiles are 2 rows high, and a band cuts no tile.
+  public static let bandRowMultiple = PreparedConv.winogradTileRows
 
   /// How many threads work on one layer at most.
   public var threads: Int

@@ -78,6 +78,14 @@ struct PaddingPlan: @unchecked Sendable {
       && columns.enumerated().allSatisfy { $0.offset == $0.element }
   }
 
+  /// Where each channel (each chunk of channels in the chunked layout) of a padded row starts.
+  private var laneStarts: [Int] {
+    switch layout {
+    case .planes, .rowsInterleaved: return (0..<channels).map(offset(ofChannel:))
+    case .channelChunks: return (0..<(paddedChannels / chunk)).map { $0 * width * chunk }
+    }
+  }
+
   /// Where channel c of a padded row starts, from where the row's channel 0 starts.
   private func offset(ofChannel c: Int) -> Int {
     switch layout {
@@ -90,14 +98,21 @@ struct PaddingPlan: @unchecked Sendable {
     }
   }
 
-  /// Writes padded row `py` of every channel, channel 0 at `row` (the fill first, while the row is in the cache).
+  /// Writes padded row `py` of every channel, channel 0 at `row`.
   func writeRow(_ py: Int, of input: Tensor, into row: UnsafeMutablePointer<Float>) {
-    if layout == .planes {
-      for c in 0..<channels { (row + offset(ofChannel: c)).initialize(repeating: fill, count: width) }
-    } else {
-      row.initialize(repeating: fill, count: rowFloats)
+    guard let sy = rows[py] else {
+      if layout == .planes {
+        for c in 0..<channels { (row + offset(ofChannel: c)).initialize(repeating: fill, count: width) }
+      } else {
+        row.initialize(repeating: fill, count: rowFloats)
+      }
+      return
     }
-    guard let sy = rows[py] else { return }
+    // A row of the input: the copy below writes every value but the border columns' (the chunks' missing
+    // channels included), so only those are filled first (the whole row was: 6% of a VGG run's profile).
+    for start in laneStarts {
+      for px in borders { (row + start + px * chunk).initialize(repeating: fill, count: chunk) }
+    }
     input.values.withUnsafeBufferPointer { source in
       for c in 0..<channels {
         let from = source.baseAddress! + c * input.planeSize + sy * input.width

@@ -15,7 +15,7 @@ public struct PreparedConv: @unchecked Sendable {
     /// SIMD channels-last kernels on chunks of 8 channels: vectors of filters, for many input channels
     /// (where the row kernels reread too many rows per tap) and any stride.
     case channelsLast(fm_kernel)
-    /// Winograd F(2x2, 3x3) on the channels-last layout, two output rows at a time (AVX-512): 3x3 stride-1
+    /// Winograd F(2x4, 3x3) on the channels-last layout, two output rows at a time (AVX-512): 3x3 stride-1
     /// layers with many input channels, 2.25x fewer multiplications.
     case winograd
     /// FFT convolution on tiles of 32x32 pixels (AVX-512): large kernels on few channels, whose cost per
@@ -28,7 +28,7 @@ public struct PreparedConv: @unchecked Sendable {
       case .portable: return "direct, portable"
       case .rows: return "direct, row kernels"
       case .channelsLast: return "direct, channels-last kernels"
-      case .winograd: return "Winograd F(2x2,3x3)"
+      case .winograd: return "Winograd F(2x4,3x3)"
       case .fft: return "FFT, 32x32 tiles"
       }
     }
@@ -188,7 +188,7 @@ public struct PreparedConv: @unchecked Sendable {
     // Columns and rows the kernels read past the last output, zero: whole pixel blocks, and whole tiles
     // (Winograd's are two rows high, the FFT's `fftValid` rows, and square, as wide as the kernel's longer
     // side needs).
-    let tileHeight = method == .winograd ? 2 : method == .fft ? Self.fftValid(layer) : 1
+    let tileHeight = method == .winograd ? Self.winogradTileRows : method == .fft ? Self.fftValid(layer) : 1
     let longer = method == .fft ? max(layer.kernel.x, layer.kernel.y) : 0
     let extraRight = (roundedWidth - g.outputWidth) * layer.stride.x + max(0, longer - layer.kernel.x)
     let extraBottom = (g.outputHeight + tileHeight - 1) / tileHeight * tileHeight - g.outputHeight + max(0, longer - layer.kernel.y)
@@ -262,12 +262,13 @@ public struct PreparedConv: @unchecked Sendable {
         computeSIMD(kernel, blocks: wanted, rows: bandRange, output)
       }
     case .winograd:
-      // Bands of an even number of rows (Winograd's tiles are two rows high).
-      let pairs = (rows.count + 1) / 2
-      let bands = Self.workBands(pairs, threads: threads, atLeast: 4)
+      // Bands of whole tiles of rows.
+      let tile = Self.winogradTileRows
+      let tiles = (rows.count + tile - 1) / tile
+      let bands = Self.workBands(tiles, threads: threads, atLeast: 4)
       Parallel.forEach(bands, threads: threads) { band in
-        let first = rows.lowerBound + 2 * (pairs * band / bands)
-        let last = min(rows.upperBound, rows.lowerBound + 2 * (pairs * (band + 1) / bands))
+        let first = rows.lowerBound + tile * (tiles * band / bands)
+        let last = min(rows.upperBound, rows.lowerBound + tile * (tiles * (band + 1) / bands))
         computeWinograd(blocks: wanted, rows: first..<last, output)
       }
     case .fft:
@@ -275,7 +276,7 @@ public struct PreparedConv: @unchecked Sendable {
     }
   }
 
-  /// How many bands `units` rows (or pairs of rows) are split into for `threads`: four per thread so that
+  /// How many bands `units` rows (or tiles of rows) are split into for `threads`: four per thread so that
   /// uneven ones even out, but none under `atLeast` units while there are more units than threads: each
   /// band pads the rows its kernel overlaps again (a band of 2 rows of a 3x3 layer pads 4), which shows
   /// when a layer is computed a band of a few rows at a time (`Pipeline.LayerBands`).
@@ -325,13 +326,13 @@ public struct PreparedConv: @unchecked Sendable {
   /// filters are copied out with bias and activation. The row kernels read bands of padded rows, the
   /// channels-last kernels a ring of them.
   private func computeSIMD(_ kernel: fm_kernel, blocks: [FilterBlock], rows: Range<Int>, _ output: Output) {
-    var planes = [Float](repeating: 0, count: filterBlock * roundedWidth)
     if method == .rows(kernel) {
       let (sy, span) = (computed.stride.y, (computed.kernel.y - 1) * computed.dilation.y + 1)
-      let band = UnsafeMutablePointer<Float>.allocate(capacity: ((Self.rowKernelBandRows - 1) * sy + span) * plan.rowFloats)
-      defer { band.deallocate() }
-      packed.withUnsafeBufferPointer { packed in
-        planes.withUnsafeMutableBufferPointer { planes in
+      let bandFloats = ((Self.rowKernelBandRows - 1) * sy + span) * plan.rowFloats
+      // The band of padded rows, then the planes (the kernel writes every value before reading it).
+      WorkerScratch.withFloats(bandFloats + filterBlock * roundedWidth) { band in
+        let planes = band + bandFloats
+        packed.withUnsafeBufferPointer { packed in
           for first in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.rowKernelBandRows) {
             let bandRows = first..<min(rows.upperBound, first + Self.rowKernelBandRows)
             let firstInput = first * sy
@@ -341,8 +342,8 @@ public struct PreparedConv: @unchecked Sendable {
             for oy in bandRows {
               for block in blocks {
                 rowKernel(kernel, block: block, inputRow: oy * sy - firstInput, band: band, weights: packed.baseAddress! + block.weightOffset,
-                          into: planes.baseAddress!)
-                finishBlock(kernel, block, planes: planes.baseAddress!, y: oy, output)
+                          into: planes)
+                finishBlock(kernel, block, planes: planes, y: oy, output)
               }
             }
           }
@@ -350,6 +351,7 @@ public struct PreparedConv: @unchecked Sendable {
       }
       return
     }
+    var planes = [Float](repeating: 0, count: filterBlock * roundedWidth)
     let ring = RowRing(plan: plan, conv: computed)
     var pixels = [Float](repeating: 0, count: filterBlock * roundedWidth)
     packed.withUnsafeBufferPointer { packed in
@@ -372,16 +374,23 @@ public struct PreparedConv: @unchecked Sendable {
   /// The wanted filters of a block's rows in `planes`, with bias and activation, into the output (ReLU and
   /// no activation by the C kernel, with stores that skip the cache).
   func finishBlock(_ kernel: fm_kernel, _ block: FilterBlock, planes: UnsafePointer<Float>, y: Int, _ output: Output) {
-    let outW = geometry.outputWidth
+    finishBlock(kernel, block, planes: planes, planeStride: roundedWidth, y: y, columns: 0..<geometry.outputWidth, output)
+  }
+
+  /// The same for output columns `columns` of row `y`, whose sums start each plane (`planeStride` apart).
+  func finishBlock(_ kernel: fm_kernel, _ block: FilterBlock, planes: UnsafePointer<Float>, planeStride: Int, y: Int,
+                   columns: Range<Int>, _ output: Output) {
     let simple = computed.activation == .none || computed.activation == .relu
     for f in block.filters.clamped(to: output.filters) {
-      let (sums, out) = (planes + (f - block.filters.lowerBound) * roundedWidth, output.row(filter: f, y: y, width: outW))
+      let sums = planes + (f - block.filters.lowerBound) * planeStride
+      let out = output.row(filter: f, y: y, width: geometry.outputWidth) + columns.lowerBound
       if simple {
-        fm_finish_row(kernel, sums, out, Int32(outW), computed.bias[f], computed.activation == .relu ? 1 : 0)
+        fm_finish_row(kernel, sums, out, Int32(columns.count), computed.bias[f], computed.activation == .relu ? 1 : 0)
       } else {
-        finish(sums, into: out, count: outW, bias: computed.bias[f], filter: f)
+        finish(sums, into: out, count: columns.count, bias: computed.bias[f], filter: f)
       }
     }
+    if simple { fm_store_fence() }
   }
 
   /// One output row of a block with the row kernel, a chunk of input channels at a time, from a band of
@@ -537,12 +546,6 @@ final class RowRing {
 
   convenience init(plan: PaddingPlan, conv: ConvLayer) {
     self.init(plan: plan, kh: conv.kernel.y, dy: conv.dilation.y, sy: conv.stride.y)
-  }
-
-  /// A ring of `rowsPerOutput` consecutive rows, output row oy reading rows oy * step...: Winograd's two
-  /// output rows read four input rows.
-  convenience init(plan: PaddingPlan, rowsPerOutput: Int, step: Int) {
-    self.init(plan: plan, kh: rowsPerOutput, dy: 1, sy: step)
   }
 
   private init(plan: PaddingPlan, kh: Int, dy: Int, sy: Int) {

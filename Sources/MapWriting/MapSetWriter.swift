@@ -200,8 +200,7 @@ public struct MapSetWriter {
     }
 
     let (statisticsRows, columns) = scaling.statisticsRows(height: height, width: width, interior: interior)
-    // Even, so that Winograd's pairs of rows fall where they do in a whole pass (the same sums).
-    let bandRows = source.bandRows ?? MapSource.evenBandRows(options.streamedBandBytes / max(1, count * width * 4), height: height)
+    let bandRows = source.bandRows ?? MapSource.tiledBandRows(options.streamedBandBytes / max(1, count * width * 4), height: height)
     var band = LargeBuffers.floats(count: count * bandRows * width, repeating: 0)
     var failures = [OutputError?](repeating: nil, count: count)
     let started = DispatchTime.now().uptimeNanoseconds

@@ -73,22 +73,25 @@ final class LayerBands {
   /// its layers 4-6 at 0.63-0.77x their rate on a 512x512 picture.
   static let minimumBandRows = 16
 
-  /// The most rows of the last layer, even (Winograd's pairs of rows), at least `minimumBandRows`, such
-  /// that a band of its maps and the windows it needs hold `budget` bytes at most: the memory of a run
-  /// hardly grows with the number of layers, their bands get thinner (down to the minimum).
+  /// The most rows of the last layer, a multiple of `Engine.bandRowMultiple` (Winograd's tiles of rows), at
+  /// least `minimumBandRows`, such that a band of its maps and the windows it needs hold `budget` bytes at
+  /// most: the memory of a run hardly grows with the number of layers, their bands get thinner (down to the
+  /// minimum).
   static func bandRows(budget: Int, layers: [Layer], geometries: [LayerGeometry], channels: [Int]) -> Int {
     let last = geometries[geometries.count - 1]
+    let multiple = Engine.bandRowMultiple
     func bytes(_ rows: Int) -> Int {
       Checked.sum(Checked.product(4, channels.last!, last.outputWidth, rows) ?? Int.max,
                   windowBytes(layers, geometries: geometries, channels: channels, bandRows: rows)) ?? Int.max
     }
-    var (low, high) = (minimumBandRows / 2, max(1, last.outputHeight / 2))  // in pairs of rows
-    if bytes(2 * high) <= budget || low >= high { return max(1, min(last.outputHeight, 2 * max(low, high))) }
+    // In tiles of rows.
+    var (low, high) = (minimumBandRows / multiple, max(1, last.outputHeight / multiple))
+    if bytes(multiple * high) <= budget || low >= high { return max(1, min(last.outputHeight, multiple * max(low, high))) }
     while low < high {
       let middle = (low + high + 1) / 2
-      if bytes(2 * middle) <= budget { low = middle } else { high = middle - 1 }
+      if bytes(multiple * middle) <= budget { low = middle } else { high = middle - 1 }
     }
-    return min(max(1, last.outputHeight), 2 * low)
+    return min(max(1, last.outputHeight), multiple * low)
   }
 
   init(layers: [Layer], geometries: [LayerGeometry], input: Tensor, engine: Engine, budget: Int) throws(ShapeError) {

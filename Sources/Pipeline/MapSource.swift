@@ -145,8 +145,7 @@ public struct MapSource {
       }
     }
     let (rows, columns) = scaling.statisticsRows(height: height, width: width, interior: interior)
-    // Even, so that Winograd's pairs of rows fall where they do in a whole pass (the same sums).
-    let bandRows = self.bandRows ?? Self.evenBandRows(bandBytes / max(1, count * width * 4), height: height)
+    let bandRows = self.bandRows ?? Self.tiledBandRows(bandBytes / max(1, count * width * 4), height: height)
     var band = LargeBuffers.floats(count: count * bandRows * width, repeating: 0)
     return scaling.choose(count: count) { concurrently, body in
       for start in stride(from: 0, to: height, by: bandRows) {
@@ -167,9 +166,10 @@ public struct MapSource {
     }
   }
 
-  /// `rows` rounded down to an even number, at least 2 (1 for a map of one row), at most `height`.
-  public static func evenBandRows(_ rows: Int, height: Int) -> Int {
-    let within = max(2, min(height, rows))
-    return min(height, within - within % 2)
+  /// `rows` rounded down to a multiple of `Engine.bandRowMultiple`, at least that, at most `height`: so
+  /// that Winograd's tiles of rows fall where they do in a whole pass (the same sums).
+  public static func tiledBandRows(_ rows: Int, height: Int) -> Int {
+    let multiple = Engine.bandRowMultiple
+    return min(height, max(multiple, rows / multiple * multiple))
   }
 }

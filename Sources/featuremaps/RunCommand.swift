@@ -88,7 +88,7 @@ struct Run: ParsableCommand {
   var timings = false
 
   @Option(help: ArgumentHelp(
-    "auto: per layer, the fastest algorithm that applies (Winograd F(2x2,3x3), FFT on 32x32 tiles, space-to-depth for strided layers, the direct kernels elsewhere); direct: every multiply-add of the definition.",
+    "auto: per layer, the fastest algorithm that applies (Winograd F(2x4,3x3), FFT on 32x32 tiles, space-to-depth for strided layers, the direct kernels elsewhere); direct: every multiply-add of the definition.",
     valueName: "algorithm"))
   var engine: Engine.Algorithm = .auto
 

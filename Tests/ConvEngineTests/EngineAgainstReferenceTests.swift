@@ -19,7 +19,7 @@ final class EngineAgainstReferenceTests: XCTestCase {
     var kernel = Pair(Int.random(in: 1...7, using: &rng), Int.random(in: 1...7, using: &rng))
     var stride = Pair(Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng))
     var dilation = Pair(Int.random(in: 1...3, using: &rng), Int.random(in: 1...3, using: &rng))
-    // One case in five has the shape Winograd F(2x2, 3x3) takes (3x3, stride 1, undilated), so that the
+    // One case in five has the shape Winograd F(2x4, 3x3) takes (3x3, stride 1, undilated), so that the
     // sweep holds that path to the reference too (from 8 channels per group, ungrouped).
     // Another in five has a shape the FFT path takes with up to 4 channels (5x5 to 9x9, stride 1, undilated).
     switch Int.random(in: 0..<5, using: &rng) {
@@ -264,7 +264,7 @@ final class EngineAgainstReferenceTests: XCTestCase {
     }
   }
 
-  /// Winograd F(2x2, 3x3) on wide, tall layers: one and several blocks of 64 filters, whole and partial chunks
+  /// Winograd F(2x4, 3x3) on wide, tall layers: one and several blocks of 64 filters, whole and partial chunks
   /// of channels, odd heights and widths (tiles past the edges), every padding mode, flips and activations.
   func testWinogradMatchesReferenceOnWideLayers() throws {
     guard Engine.Path.avx512.isSupported else { throw XCTSkip("this CPU cannot run the avx512 path, which Winograd's needs") }

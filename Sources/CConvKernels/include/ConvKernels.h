@@ -1,7 +1,7 @@
 // ConvKernels: the inner loops of a Conv2D layer, written with AVX-512 or AVX2+FMA intrinsics, in two
 // layouts: row kernels (vectors of pixels; few input channels, stride 1 along x) and channels-last kernels
 // (vectors of filters; many input channels, any stride); and two faster algorithms, AVX-512 only:
-// Winograd F(2x2, 3x3) (3x3 layers on many channels) and FFT convolution (large kernels on few channels). Each function is compiled for its instruction
+// Winograd F(2x4, 3x3) (3x3 layers on many channels) and FFT convolution (large kernels on few channels). Each function is compiled for its instruction
 // set only (target attributes), and the caller picks one that the CPU supports at run time, so the binary
 // still runs on any x86-64. On other CPUs (arm64) the intrinsics are not compiled at all: no kernel is
 // supported and the engine uses its portable loop.
@@ -35,8 +35,11 @@ void fm_conv_row(fm_kernel kernel, const float *input, int channels, size_t plan
 
 /// The last step of an output row: out[x] = sums[x] + bias, then with `relu` 0 where that is <= 0 (as
 /// Swift's max(v, 0): NaN stays), for `count` pixels. The stores stream past the cache: the maps are read
-/// again only once the layer is done, and a cached store would first read the line it overwrites.
+/// again only once the layer is done, and a cached store would first read the line it overwrites. They
+/// are weakly ordered: `fm_store_fence` after the last row, before the rows are handed on (a fence per row
+/// cost more than the row when rows are a strip of 96 columns).
 void fm_finish_row(fm_kernel kernel, const float *sums, float *out, int count, float bias, int relu);
+void fm_store_fence(void);
 
 /// Channels given to a channels-last kernel together: the input holds them next to each other per pixel.
 #define FM_CHANNEL_CHUNK 8
@@ -71,18 +74,18 @@ void fm_pixels_to_planes(fm_kernel kernel, const float *pixels, int block, int w
 /// chunk's other channels: one row of a chunk of channels in the channels-last layout. Needs AVX2.
 void fm_interleave_chunk(const float *planes, size_t plane_stride, int channels, int count, float *out);
 
-/// Winograd F(2x2, 3x3) (winograd_kernels.c): output tiles of 2x2 computed per call, FM_WINOGRAD_TILES of
-/// them side by side. AVX-512 only (FM_KERNEL_AVX512 supported).
+/// Winograd F(2x4, 3x3) (winograd_kernels.c): output tiles of 2 rows and 4 columns, FM_WINOGRAD_TILES of
+/// them side by side per product. AVX-512 only (FM_KERNEL_AVX512 supported).
 #define FM_WINOGRAD_TILES 6
 
-/// Two output rows (out0: row y, out1: row y + 1) of one block of 16 x `vectors` filters of a 3x3, stride-1,
-/// undilated layer, written pixel by pixel (out[x][f]) like fm_conv_pixels. `rows`: the 4 padded input
-/// rows y..y+3 in the channels-last layout (`chunks` chunks, `chunk_stride` apart), each at least width + 2
-/// pixels wide; `width` a multiple of 2 x FM_WINOGRAD_TILES; `weights`: the transformed kernels packed
-/// (16 positions, chunks x 8 channels, 16 x vectors filters); `scratch`: 16 x FM_WINOGRAD_TILES x (chunks x 8
-/// + 16 x vectors) floats. No bias, no activation.
+/// Two output rows (out[0]: row y, out[1]: row y + 1) of one block of 16 x `vectors` filters of a 3x3,
+/// stride-1, undilated layer, written pixel by pixel (out[i][x][f]) like fm_conv_pixels. `rows`: the 4
+/// padded input rows y..y+3 in the channels-last layout (`chunks` chunks, `chunk_stride` apart), each at
+/// least width + 2 pixels wide; `width` a multiple of 4 x FM_WINOGRAD_TILES; `weights`: the transformed
+/// kernels packed (24 positions, chunks x 8 channels, 16 x vectors filters); `scratch`: 24 x
+/// FM_WINOGRAD_TILES x (chunks x 8 + 16 x vectors) floats. No bias, no activation.
 void fm_winograd_rows(int vectors, const float *const *rows, int chunks, size_t chunk_stride, int width, const float *weights,
-                      float *scratch, float *out0, float *out1);
+                      float *scratch, float *const *out);
 
 /// FFT convolution (fft_kernels.c): tiles of FM_FFT_SIZE x FM_FFT_SIZE input pixels.
 #define FM_FFT_SIZE 32
