@@ -47,7 +47,7 @@ void fm_pixels_to_planes(fm_kernel kernel, const float *pixels, int block, int w
 void fm_interleave_chunk(const float *planes, size_t plane_stride, int channels, int count, float *out) { abort(); }
 void fm_fft_strip(const fm_fft_args *args) { abort(); }
 void fm_winograd_rows(int vectors, const float *const *rows, int chunks, size_t chunk_stride, int width, const float *weights,
-                      float *scratch, float *out0, float *out1) {
+                      int weight_width, float *scratch, float *const *out) {
   abort();
 }
 

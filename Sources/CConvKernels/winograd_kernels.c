@@ -28,14 +28,15 @@ enum {
 };
 
 // M[tile][filter] = sum over c of V[tile][c] U[c][filter] for one position: TILES x vectors accumulators.
+// U's rows are `u_width` floats apart (its block may have more filters than the vectors computed).
 __attribute__((target("avx512f"), always_inline)) static inline void multiply(const int vectors, const float *v, int channels,
-                                                                               const float *u, float *m) {
+                                                                               const float *u, int u_width, float *m) {
   const int block = 16 * vectors;
   __m512 acc[TILES * 4];
   _Pragma("clang loop unroll(full)") for (int i = 0; i < TILES * vectors; i++) acc[i] = _mm512_setzero_ps();
   for (int c = 0; c < channels; c++) {
     __m512 w[4];
-    _Pragma("clang loop unroll(full)") for (int k = 0; k < vectors; k++) w[k] = _mm512_loadu_ps(u + (size_t)c * block + 16 * k);
+    _Pragma("clang loop unroll(full)") for (int k = 0; k < vectors; k++) w[k] = _mm512_loadu_ps(u + (size_t)c * u_width + 16 * k);
     _Pragma("clang loop unroll(full)") for (int t = 0; t < TILES; t++) {
       __m512 value = _mm512_set1_ps(v[(size_t)t * channels + c]);
       _Pragma("clang loop unroll(full)") for (int k = 0; k < vectors; k++)
@@ -163,35 +164,37 @@ __attribute__((target("avx512f"))) static void output_transform(int vectors, con
 // before the products, so that a position's U stayed in the L1 cache for all of them, measured slower).
 __attribute__((target("avx512f"), always_inline)) static inline void rows_avx512(const int vectors, const float *const *rows,
                                                                                   int chunks, size_t chunk_stride, int width,
-                                                                                  const float *weights, float *scratch,
-                                                                                  float *const *out) {
+                                                                                  const float *weights, int weight_width,
+                                                                                  float *scratch, float *const *out) {
   const int channels = chunks * CHUNK, block = 16 * vectors;
   float *v = scratch, *m = scratch + (size_t)POSITIONS * TILES * channels;
   for (int x0 = 0; x0 < width; x0 += OUT_COLUMNS * TILES) {
     input_transform(rows, chunks, chunk_stride, x0, channels, v);
     for (int p = 0; p < POSITIONS; p++)
-      multiply(vectors, v + (size_t)p * TILES * channels, channels, weights + (size_t)p * channels * block,
+      multiply(vectors, v + (size_t)p * TILES * channels, channels, weights + (size_t)p * channels * weight_width, weight_width,
                m + (size_t)p * TILES * block);
     output_transform(vectors, m, x0, out);
   }
 }
 
-__attribute__((target("avx512f"))) static void rows_avx512_1(const float *const *r, int c, size_t s, int w, const float *u, float *t,
-                                                              float *const *o) { rows_avx512(1, r, c, s, w, u, t, o); }
-__attribute__((target("avx512f"))) static void rows_avx512_2(const float *const *r, int c, size_t s, int w, const float *u, float *t,
-                                                              float *const *o) { rows_avx512(2, r, c, s, w, u, t, o); }
-__attribute__((target("avx512f"))) static void rows_avx512_3(const float *const *r, int c, size_t s, int w, const float *u, float *t,
-                                                              float *const *o) { rows_avx512(3, r, c, s, w, u, t, o); }
-__attribute__((target("avx512f"))) static void rows_avx512_4(const float *const *r, int c, size_t s, int w, const float *u, float *t,
-                                                              float *const *o) { rows_avx512(4, r, c, s, w, u, t, o); }
+#define ROWS_FOR(VECTORS)                                                                                                  \
+  __attribute__((target("avx512f"))) static void rows_avx512_##VECTORS(const float *const *r, int c, size_t s, int w,     \
+                                                                       const float *u, int uw, float *t, float *const *o) { \
+    rows_avx512(VECTORS, r, c, s, w, u, uw, t, o);                                                                         \
+  }
+ROWS_FOR(1)
+ROWS_FOR(2)
+ROWS_FOR(3)
+ROWS_FOR(4)
+#undef ROWS_FOR
 
 void fm_winograd_rows(int vectors, const float *const *rows, int chunks, size_t chunk_stride, int width, const float *weights,
-                       float *scratch, float *const *out) {
+                      int weight_width, float *scratch, float *const *out) {
   switch (vectors) {
-    case 1: rows_avx512_1(rows, chunks, chunk_stride, width, weights, scratch, out); break;
-    case 2: rows_avx512_2(rows, chunks, chunk_stride, width, weights, scratch, out); break;
-    case 3: rows_avx512_3(rows, chunks, chunk_stride, width, weights, scratch, out); break;
-    default: rows_avx512_4(rows, chunks, chunk_stride, width, weights, scratch, out); break;
+    case 1: rows_avx512_1(rows, chunks, chunk_stride, width, weights, weight_width, scratch, out); break;
+    case 2: rows_avx512_2(rows, chunks, chunk_stride, width, weights, weight_width, scratch, out); break;
+    case 3: rows_avx512_3(rows, chunks, chunk_stride, width, weights, weight_width, scratch, out); break;
+    default: rows_avx512_4(rows, chunks, chunk_stride, width, weights, weight_width, scratch, out); break;
   }
 }
 

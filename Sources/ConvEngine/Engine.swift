@@ -40,7 +40,7 @@ public struct Engine: Sendable {
 
   /// Bands of a layer's rows computed in multiples of this many rows (from a multiple of it) give the same
   /// sums as the whole layer: Winograd's tiles are 2 rows high, and a band cuts no tile.
-  public static let bandRowMultiple = PreparedConv.winogradTileRows
+  public static let bandRowMultiple = WinogradShape.tileRows
 
   /// How many threads work on one layer at most.
   public var threads: Int

@@ -1,7 +1,8 @@
 import Basics
 import CConvKernels
 
-/// Winograd F(2x4, 3x3) (winograd_kernels.c): when it applies, the transformed kernels, and the rows.
+/// Winograd F(2x4, 3x3) (winograd_kernels.c, `WinogradShape`): when it applies, the transformed kernels,
+/// and the rows.
 extension PreparedConv {
   /// Winograd F(2x4, 3x3) computes 3x3, stride-1, undilated, ungrouped layers.
   static func winogradCanTake(_ conv: ConvLayer) -> Bool {
@@ -14,43 +15,27 @@ extension PreparedConv {
     winogradCanTake(conv) && conv.channelsPerGroup >= channelsLastFrom
   }
 
-  /// Output rows of one tile (F(2, 3) down the rows; F(4, 3) along them).
-  static let winogradTileRows = 2
-
-  /// Down the rows, F(2, 3)'s G for the points 0, 1, -1 and infinity (Lavin and Gray's); along them, F(4,
-  /// 3)'s for 0, 1, -1, 1/2, -2 and infinity: row i is (1, p, p^2) / prod over the other points q of (p - q)
-  /// for point p, the last row the kernel's last tap. winograd_kernels.c has the matching input and output
-  /// matrices, and why these points.
-  static let winogradGRows: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-  static let winogradGColumns: [[Double]] = {
-    let points: [Double] = [0, 1, -1, 0.5, -2]
-    return points.enumerated().map { i, p in
-      let denominator = points.enumerated().filter { $0.offset != i }.reduce(1.0) { $0 * (p - $1.element) }
-      return [1, p, p * p].map { $0 / denominator }
-    } + [[0, 0, 1]]
-  }()
-
-  /// Winograd's transformed kernels U = Gy g Gxt, per block of filters packed (4 x 6 positions, channels in
-  /// whole chunks, 16 x vectors filters), zero past the real ones. In Double, rounded once.
+  /// Winograd's transformed kernels U = Gy g Gxt, per block of filters packed (the shape's positions,
+  /// channels in whole chunks, 16 x vectors filters), zero past the real ones. In Double, rounded once.
   static func packWinograd(_ weights: [Float], conv: ConvLayer, filterBlock: Int) -> ([FilterBlock], [Float]) {
-    let cpg = conv.channelsPerGroup
+    let (cpg, r) = (conv.channelsPerGroup, 3)  // the kernel's side
     let channels = (cpg + channelsLastFrom - 1) / channelsLastFrom * channelsLastFrom
-    let (gy, gx) = (winogradGRows, winogradGColumns)
+    let (gy, gx) = (WinogradShape.gRows, WinogradShape.gColumns)
     var blocks: [FilterBlock] = []
     var packed: [Float] = []
     for first in stride(from: 0, to: conv.filterCount, by: filterBlock) {
       let filters = first..<min(first + filterBlock, conv.filterCount)
       let width = (filters.count + 15) / 16 * 16
       let offset = packed.count
-      packed += [Float](repeating: 0, count: gy.count * gx.count * channels * width)
+      packed += [Float](repeating: 0, count: WinogradShape.positions * channels * width)
       for f in filters {
         for c in 0..<cpg {
-          let k = (0..<9).map { Double(weights[(f * cpg + c) * 9 + $0]) }
-          // Gy g first (4 x 3), then (Gy g) Gxt.
-          let gk = gy.map { row in (0..<3).map { b in (0..<3).reduce(0.0) { $0 + row[$1] * k[$1 * 3 + b] } } }
+          let k = (0..<(r * r)).map { Double(weights[(f * cpg + c) * r * r + $0]) }
+          // Gy g first, then (Gy g) Gxt.
+          let gk = gy.map { row in (0..<r).map { b in (0..<r).reduce(0.0) { $0 + row[$1] * k[$1 * r + b] } } }
           for i in gy.indices {
             for j in gx.indices {
-              let u = (0..<3).reduce(0.0) { $0 + gk[i][$1] * gx[j][$1] }
+              let u = (0..<r).reduce(0.0) { $0 + gk[i][$1] * gx[j][$1] }
               packed[offset + ((i * gx.count + j) * channels + c) * width + f - first] = Float(u)
             }
           }
@@ -61,10 +46,6 @@ extension PreparedConv {
     return (blocks, packed)
   }
 
-  /// Columns of a strip: a strip goes down a worker's rows two output rows at a time, and each strip's
-  /// sums become the output before the next, while they are in the cache.
-  static let winogradStrip = 96
-
   /// Padded input rows a worker holds at once, about `winogradBandBytes` of them (at least 4).
   static let winogradBandBytes = 16 << 20
 
@@ -72,15 +53,16 @@ extension PreparedConv {
   /// writes the block's pixels for two rows, and the wanted filters are copied out with bias and
   /// activation. Strips start on tile boundaries: the same tiles, so the same sums, as whole rows.
   func computeWinograd(blocks: [FilterBlock], rows: Range<Int>, _ output: Output) {
-    let tile = Self.winogradTileRows
-    let channels = plan.paddedChannels
-    let bandRows = max(tile, (Self.winogradBandBytes / (plan.rowFloats * MemoryLayout<Float>.size) - 2) / tile * tile)
+    let tile = WinogradShape.tileRows
+    let bandRows = max(tile, (Self.winogradBandBytes / (plan.rowFloats * MemoryLayout<Float>.size) - WinogradShape.inputRows) / tile * tile)
     let wholeTiles = (rows.count + tile - 1) / tile * tile
-    // One piece of memory for the padded rows, the kernel's scratch, the pixels and the planes.
-    let bandFloats = (min(bandRows, wholeTiles) + 2) * plan.rowFloats
-    let scratchFloats = 24 * Int(FM_WINOGRAD_TILES) * (channels + filterBlock)
-    let pixelFloats = tile * filterBlock * Self.winogradStrip
-    WorkerScratch.withFloats(bandFloats + scratchFloats + pixelFloats + filterBlock * Self.winogradStrip) { memory in
+    // One piece of memory for the padded rows, the kernel's scratch, the pixels and the planes, each on a
+    // 64-byte boundary (whole vectors: a load across two cache lines costs two).
+    func whole(_ floats: Int) -> Int { (floats + 15) / 16 * 16 }
+    let bandFloats = whole((min(bandRows, wholeTiles) + 2) * plan.rowFloats)
+    let scratchFloats = whole(WinogradShape.positions * Int(FM_WINOGRAD_TILES) * (plan.paddedChannels + filterBlock))
+    let pixelFloats = whole(tile * filterBlock * WinogradShape.strip)
+    WorkerScratch.withFloats(bandFloats + scratchFloats + pixelFloats + filterBlock * WinogradShape.strip) { memory in
       computeWinograd(blocks: blocks, rows: rows, output, bandRows: bandRows, band: memory, scratch: memory + bandFloats,
                       pixels: memory + bandFloats + scratchFloats, planes: memory + bandFloats + scratchFloats + pixelFloats)
     }
@@ -90,9 +72,18 @@ extension PreparedConv {
                                band: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                                pixels: UnsafeMutablePointer<Float>, planes: UnsafeMutablePointer<Float>) {
     let kernel = FM_KERNEL_AVX512
-    let (tile, strip, chunks) = (Self.winogradTileRows, Self.winogradStrip, plan.paddedChannels / plan.chunk)
+    let (tile, strip, chunks) = (WinogradShape.tileRows, WinogradShape.strip, plan.paddedChannels / plan.chunk)
     let outW = geometry.outputWidth
     let outs: [UnsafeMutablePointer<Float>?] = (0..<tile).map { pixels + $0 * filterBlock * strip }
+    // Of each block, only the vectors of 16 filters that hold wanted ones (the writer may ask for the maps
+    // in groups smaller than a block: all 64 filters were computed for each group).
+    let computedBlocks = blocks.map { block -> FilterBlock in
+      let wanted = block.filters.clamped(to: output.filters)
+      let first = (wanted.lowerBound - block.filters.lowerBound) / 16 * 16
+      let end = min(block.width, (wanted.upperBound - block.filters.lowerBound + 15) / 16 * 16)
+      return FilterBlock(group: 0, filters: (block.filters.lowerBound + first)..<min(block.filters.upperBound, block.filters.lowerBound + end),
+                         width: end - first, weightOffset: block.weightOffset + first)
+    }
     for first in stride(from: rows.lowerBound, to: rows.upperBound, by: bandRows) {
       let last = min(rows.upperBound, first + bandRows)
       // Output rows first..<last, in whole tiles, read padded rows first..<(that + 2).
@@ -103,13 +94,13 @@ extension PreparedConv {
         let columns = x0..<min(x0 + width, outW)
         guard !columns.isEmpty else { continue }
         for oy in stride(from: first, to: last, by: tile) {
-          let inputRows: [UnsafePointer<Float>?] = (0..<(tile + 2)).map {
+          let inputRows: [UnsafePointer<Float>?] = (0..<WinogradShape.inputRows).map {
             UnsafePointer(band + (oy - first + $0) * plan.rowFloats + x0 * plan.chunk)
           }
-          for block in blocks {
+          for (block, whole) in zip(computedBlocks, blocks) {
             packed.withUnsafeBufferPointer { packed in
               fm_winograd_rows(Int32(block.width / 16), inputRows, Int32(chunks), plan.width * plan.chunk, Int32(width),
-                               packed.baseAddress! + block.weightOffset, scratch, outs)
+                               packed.baseAddress! + block.weightOffset, Int32(whole.width), scratch, outs)
             }
             for (i, rowPixels) in outs.enumerated() where oy + i < last {
               fm_pixels_to_planes(kernel, rowPixels!, Int32(block.width), Int32(width), planes, strip)

@@ -16,7 +16,7 @@ public struct PreparedConv: @unchecked Sendable {
     /// (where the row kernels reread too many rows per tap) and any stride.
     case channelsLast(fm_kernel)
     /// Winograd F(2x4, 3x3) on the channels-last layout, two output rows at a time (AVX-512): 3x3 stride-1
-    /// layers with many input channels, 2.25x fewer multiplications.
+    /// layers with many input channels, 3x fewer multiplications.
     case winograd
     /// FFT convolution on tiles of 32x32 pixels (AVX-512): large kernels on few channels, whose cost per
     /// output no longer grows with the kernel's area.
@@ -28,7 +28,7 @@ public struct PreparedConv: @unchecked Sendable {
       case .portable: return "direct, portable"
       case .rows: return "direct, row kernels"
       case .channelsLast: return "direct, channels-last kernels"
-      case .winograd: return "Winograd F(2x4,3x3)"
+      case .winograd: return WinogradShape.name
       case .fft: return "FFT, 32x32 tiles"
       }
     }
@@ -61,7 +61,7 @@ public struct PreparedConv: @unchecked Sendable {
   let weights: [Float]
   /// For the SIMD kernels, per block: (C / groups, KH, KW, width), zero-filled to the block's width and,
   /// channels-last, to whole chunks of channels.
-  let packed: [Float]
+  let packed: PackedWeights
   let blocks: [FilterBlock]
   /// Filters computed together at most: ranges of maps aligned to it waste no work.
   public let filterBlock: Int
@@ -130,19 +130,21 @@ public struct PreparedConv: @unchecked Sendable {
       layout = .rowsInterleaved
     case .winograd:
       filterBlock = 64
-      // Whole tiles, and whole vectors for the transpose into planes.
-      pixelBlock = 48
+      // Whole calls of the kernel, and whole vectors for the transpose into planes.
+      pixelBlock = WinogradShape.pixelBlock
       layout = .channelChunks(groups: 1, chunk: Self.channelsLastFrom)
     }
     self.layout = layout
     self.pixelBlock = pixelBlock
     (roundedWidth, plan, source) = Self.bind(input, padding: padding, geometry: g, layer: layer, method: method, layout: layout,
                                              pixelBlock: pixelBlock, threads: threads)
+    let values: [Float]
     switch method {
-    case .winograd: (blocks, packed) = Self.packWinograd(weights, conv: layer, filterBlock: filterBlock)
-    case .fft: (blocks, packed) = Self.packFFT(weights, conv: layer)
-    default: (blocks, packed) = Self.pack(weights, conv: layer, method: method, filterBlock: filterBlock)
+    case .winograd: (blocks, values) = Self.packWinograd(weights, conv: layer, filterBlock: filterBlock)
+    case .fft: (blocks, values) = Self.packFFT(weights, conv: layer)
+    default: (blocks, values) = Self.pack(weights, conv: layer, method: method, filterBlock: filterBlock)
     }
+    packed = PackedWeights(values)
   }
 
   /// The same layer and packed weights on another input as wide as this one, with other top and bottom
@@ -188,7 +190,7 @@ public struct PreparedConv: @unchecked Sendable {
     // Columns and rows the kernels read past the last output, zero: whole pixel blocks, and whole tiles
     // (Winograd's are two rows high, the FFT's `fftValid` rows, and square, as wide as the kernel's longer
     // side needs).
-    let tileHeight = method == .winograd ? Self.winogradTileRows : method == .fft ? Self.fftValid(layer) : 1
+    let tileHeight = method == .winograd ? WinogradShape.tileRows : method == .fft ? Self.fftValid(layer) : 1
     let longer = method == .fft ? max(layer.kernel.x, layer.kernel.y) : 0
     let extraRight = (roundedWidth - g.outputWidth) * layer.stride.x + max(0, longer - layer.kernel.x)
     let extraBottom = (g.outputHeight + tileHeight - 1) / tileHeight * tileHeight - g.outputHeight + max(0, longer - layer.kernel.y)
@@ -263,7 +265,7 @@ public struct PreparedConv: @unchecked Sendable {
       }
     case .winograd:
       // Bands of whole tiles of rows.
-      let tile = Self.winogradTileRows
+      let tile = WinogradShape.tileRows
       let tiles = (rows.count + tile - 1) / tile
       let bands = Self.workBands(tiles, threads: threads, atLeast: 4)
       Parallel.forEach(bands, threads: threads) { band in

@@ -81,11 +81,12 @@ void fm_interleave_chunk(const float *planes, size_t plane_stride, int channels,
 /// Two output rows (out[0]: row y, out[1]: row y + 1) of one block of 16 x `vectors` filters of a 3x3,
 /// stride-1, undilated layer, written pixel by pixel (out[i][x][f]) like fm_conv_pixels. `rows`: the 4
 /// padded input rows y..y+3 in the channels-last layout (`chunks` chunks, `chunk_stride` apart), each at
-/// least width + 2 pixels wide; `width` a multiple of 4 x FM_WINOGRAD_TILES; `weights`: the transformed
-/// kernels packed (24 positions, chunks x 8 channels, 16 x vectors filters); `scratch`: 24 x
-/// FM_WINOGRAD_TILES x (chunks x 8 + 16 x vectors) floats. No bias, no activation.
+/// least width + 2 pixels wide; `width` a multiple of 4 x FM_WINOGRAD_TILES; `weights`: the block's
+/// first filter wanted in the transformed kernels packed (24 positions, chunks x 8 channels,
+/// `weight_width` filters, at least 16 x vectors); `scratch`: 24 x FM_WINOGRAD_TILES x (chunks x 8 + 16 x
+/// vectors) floats. No bias, no activation.
 void fm_winograd_rows(int vectors, const float *const *rows, int chunks, size_t chunk_stride, int width, const float *weights,
-                      float *scratch, float *const *out);
+                      int weight_width, float *scratch, float *const *out);
 
 /// FFT convolution (fft_kernels.c): tiles of FM_FFT_SIZE x FM_FFT_SIZE input pixels.
 #define FM_FFT_SIZE 32
