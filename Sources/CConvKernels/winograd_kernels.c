@@ -49,7 +49,7 @@ __attribute__((target("avx512f"), always_inline)) static inline void multiply(co
 }
 
 // The matrices: F(2, 3) for the interpolation points 0, 1, -1 and infinity; F(4, 3) for 0, 1, -1, 1/2, -2
-// and infinity (Cook-Toom; the G of both are in PreparedConv+Winograd.swift). With 2 and -2 in place of
+// and infinity (Cook-Toom; the G of both are in WinogradShape.swift). With 2 and -2 in place of
 // 1/2 and -2 (the usual choice), F(4x4, 3x3)'s float32 error was more than twice as large in a simulation
 // of the engine sweep's cases. They are applied from the tables; the zero entries fold away when the loops
 // are unrolled.

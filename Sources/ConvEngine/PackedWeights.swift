@@ -12,8 +12,6 @@ final class PackedWeights: @unchecked Sendable {
 
   deinit { UnsafeMutableRawPointer(values.baseAddress!).deallocate() }
 
-  var count: Int { values.count }
-
   func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
     try body(UnsafeBufferPointer(values))
   }
