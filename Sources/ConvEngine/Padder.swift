@@ -78,11 +78,13 @@ struct PaddingPlan: @unchecked Sendable {
       && columns.enumerated().allSatisfy { $0.offset == $0.element }
   }
 
-  /// Where each channel (each chunk of channels in the chunked layout) of a padded row starts.
-  private var laneStarts: [Int] {
+  /// The channels of a padded row (the chunks of channels in the chunked layout): how many, and how far
+  /// apart they start.
+  private var lanes: (count: Int, stride: Int) {
     switch layout {
-    case .planes, .rowsInterleaved: return (0..<channels).map(offset(ofChannel:))
-    case .channelChunks: return (0..<(paddedChannels / chunk)).map { $0 * width * chunk }
+    case .planes: return (channels, height * width)
+    case .rowsInterleaved: return (channels, width)
+    case .channelChunks: return (paddedChannels / chunk, width * chunk)
     }
   }
 
@@ -110,8 +112,9 @@ struct PaddingPlan: @unchecked Sendable {
     }
     // A row of the input: the copy below writes every value but the border columns' (the chunks' missing
     // channels included), so only those are filled first (the whole row was: 6% of a VGG run's profile).
-    for start in laneStarts {
-      for px in borders { (row + start + px * chunk).initialize(repeating: fill, count: chunk) }
+    let lanes = self.lanes
+    for lane in 0..<lanes.count {
+      for px in borders { (row + lane * lanes.stride + px * chunk).initialize(repeating: fill, count: chunk) }
     }
     input.values.withUnsafeBufferPointer { source in
       for c in 0..<channels {

@@ -25,7 +25,7 @@ extension PreparedConv {
     var packed: [Float] = []
     for first in stride(from: 0, to: conv.filterCount, by: filterBlock) {
       let filters = first..<min(first + filterBlock, conv.filterCount)
-      let width = (filters.count + 15) / 16 * 16
+      let width = (filters.count + winogradVector - 1) / winogradVector * winogradVector
       let offset = packed.count
       packed += [Float](repeating: 0, count: WinogradShape.positions * channels * width)
       for f in filters {
@@ -45,6 +45,9 @@ extension PreparedConv {
     }
     return (blocks, packed)
   }
+
+  /// Filters in one of the kernel's vectors: it computes a block's filters by whole vectors.
+  static let winogradVector = 16
 
   /// Padded input rows a worker holds at once, about `winogradBandBytes` of them (at least 4).
   static let winogradBandBytes = 16 << 20
@@ -75,12 +78,13 @@ extension PreparedConv {
     let (tile, strip, chunks) = (WinogradShape.tileRows, WinogradShape.strip, plan.paddedChannels / plan.chunk)
     let outW = geometry.outputWidth
     let outs: [UnsafeMutablePointer<Float>?] = (0..<tile).map { pixels + $0 * filterBlock * strip }
-    // Of each block, only the vectors of 16 filters that hold wanted ones (the writer may ask for the maps
-    // in groups smaller than a block: all 64 filters were computed for each group).
+    // Of each block, only the vectors of filters that hold wanted ones (the writer asks for the maps of a
+    // layer too large to hold whole in groups, which may be smaller than a block).
+    let vector = Self.winogradVector
     let computedBlocks = blocks.map { block -> FilterBlock in
       let wanted = block.filters.clamped(to: output.filters)
-      let first = (wanted.lowerBound - block.filters.lowerBound) / 16 * 16
-      let end = min(block.width, (wanted.upperBound - block.filters.lowerBound + 15) / 16 * 16)
+      let first = (wanted.lowerBound - block.filters.lowerBound) / vector * vector
+      let end = min(block.width, (wanted.upperBound - block.filters.lowerBound + vector - 1) / vector * vector)
       return FilterBlock(group: 0, filters: (block.filters.lowerBound + first)..<min(block.filters.upperBound, block.filters.lowerBound + end),
                          width: end - first, weightOffset: block.weightOffset + first)
     }
@@ -99,7 +103,7 @@ extension PreparedConv {
           }
           for (block, whole) in zip(computedBlocks, blocks) {
             packed.withUnsafeBufferPointer { packed in
-              fm_winograd_rows(Int32(block.width / 16), inputRows, Int32(chunks), plan.width * plan.chunk, Int32(width),
+              fm_winograd_rows(Int32(block.width / vector), inputRows, Int32(chunks), plan.width * plan.chunk, Int32(width),
                                packed.baseAddress! + block.weightOffset, Int32(whole.width), scratch, outs)
             }
             for (i, rowPixels) in outs.enumerated() where oy + i < last {

@@ -63,8 +63,11 @@ public struct PreparedConv: @unchecked Sendable {
   /// channels-last, to whole chunks of channels.
   let packed: PackedWeights
   let blocks: [FilterBlock]
-  /// Filters computed together at most: ranges of maps aligned to it waste no work.
+  /// Filters computed together at most.
   public let filterBlock: Int
+  /// Filters computed together for any one of them wanted: ranges of maps aligned to it waste no work.
+  /// Winograd computes only the vectors of 16 filters of a block that hold wanted ones.
+  public var filterGranule: Int { method == .winograd ? Self.winogradVector : filterBlock }
   /// Output row width rounded up to the kernels' pixel block.
   private(set) var roundedWidth: Int
   /// Input channels given to a row kernel at a time: fewer rows read at once stay in the cache.

@@ -84,13 +84,7 @@ public struct MapSetWriter {
     let scaling = options.scaling
 
     var groupSize = source.isInMemory ? count : max(1, groupBytes / max(1, height * width * 4))
-    // Whole blocks of the engine's filters; or, smaller than a block, whole vectors of 16 (Winograd computes
-    // those of a block that a group wants: groups of 33 computed 2 x 48 filters where 2 x 32 do).
-    if groupSize >= source.filterBlock {
-      groupSize -= groupSize % source.filterBlock
-    } else if groupSize >= 16 {
-      groupSize -= groupSize % 16
-    }
+    if groupSize >= source.filterBlock { groupSize -= groupSize % source.filterBlock }
     let groups = stride(from: 0, to: count, by: groupSize).map { $0..<min(count, $0 + groupSize) }
     if !source.isInMemory { strategy = .groups(groupSize, statisticsFirst: scaling.shared && groups.count > 1) }
 

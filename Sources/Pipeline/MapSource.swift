@@ -15,7 +15,7 @@ public struct MapSource {
   private var tensor: Tensor?
   /// `tensor` was made by `materialized()`: no one else holds it.
   private var ownsTensor = false
-  /// Filters computed together by the engine: groups of maps are best aligned to it.
+  /// Filters the engine computes together for any one of them: groups of maps are best aligned to it.
   public let filterBlock: Int
   /// Seconds spent in the engine, and its floating-point operations.
   public private(set) var engineSeconds = 0.0
@@ -57,7 +57,7 @@ public struct MapSource {
     let g = prepared.geometry
     var source = MapSource(count: prepared.conv.filterCount, height: g.outputHeight, width: g.outputWidth,
                      operationsPerOutput: 2 * Double(prepared.conv.multiplyAddsPerOutput),
-                     filterBlock: prepared.filterBlock) { filters, rows, out in
+                     filterBlock: prepared.filterGranule) { filters, rows, out in
       _ = prepared.compute(filters: filters, rows: rows, into: out, threads: threads, stop: stop)
     }
     source.engineSeconds = preparationSeconds

@@ -147,6 +147,26 @@ extension StreamingTests {
   }
 }
 
+extension StreamingTests {
+  /// A Winograd layer too large to hold whole after a layer kept whole (--all-layers): its maps are written
+  /// in groups of whole vectors of 16 filters (Winograd computes only the vectors a group wants, so a group
+  /// of 33 would compute 48), and the files are those of one whole pass.
+  func testWinogradMapsInGroupsAreWholeVectorsAndWriteTheSameFiles() throws {
+    let allLayers: (inout OutputOptions) -> Void = { $0.allLayers = true }
+    var whole = "", grouped = ""
+    let wholeFiles = try run(bank: "vgg16-block1", allLayers, budget: 1 << 30, into: "whole") { whole = $0 }
+    // Layer 2's 64 maps of 600x400 floats are 960,000 bytes each: a budget that holds 33 of them.
+    let groupedFiles = try run(bank: "vgg16-block1", allLayers, budget: 33 * 960_000, into: "groups") { grouped = $0 }
+    XCTAssertEqual(whole, "maps whole")
+    XCTAssertEqual(grouped, "maps in groups of 32")
+    XCTAssertEqual(wholeFiles.keys.sorted(), groupedFiles.keys.sorted())
+    XCTAssertEqual(wholeFiles.count, 129)  // 64 maps of each layer and the manifest
+    for (file, data) in wholeFiles where file != "manifest.json" { XCTAssertEqual(groupedFiles[file], data, "\(file) differs") }
+    assertClose(try JSONSerialization.jsonObject(with: wholeFiles["manifest.json"]!),
+                try JSONSerialization.jsonObject(with: groupedFiles["manifest.json"]!), at: "manifest")
+  }
+}
+
 final class MemoryBudgetTests: XCTestCase {
   /// What happened, in order, from several threads.
   final class Events: @unchecked Sendable {
