@@ -1,6 +1,7 @@
 /// A layer's packed weights on a 64-byte boundary: the kernels load them 16 floats at a time, and a Swift
 /// array's values start 32 bytes into their allocation, so every such load straddled two cache lines (the
-/// Winograd kernel alone ran 12% slower so; its scratch likewise, 22%). Written once, then only read.
+/// Winograd kernel alone ran 12% slower so in a C harness; its scratch likewise, 22%). Written once, then
+/// only read.
 final class PackedWeights: @unchecked Sendable {
   private let values: UnsafeMutableBufferPointer<Float>
 
